@@ -1,0 +1,65 @@
+"""The catalog's two kinds of entry: providers (where to send requests) and models."""
+
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    base_url: str
+    api_key_env: str | None = None
+    # llama.cpp and OpenAI accept stream_options.include_usage; some proxies reject it.
+    stream_usage: bool = True
+
+    @property
+    def chat_completions_url(self) -> str:
+        return self.base_url.rstrip("/") + "/chat/completions"
+
+    def api_key(self) -> str | None:
+        """The key from the environment; never stored anywhere else."""
+        return os.environ.get(self.api_key_env) if self.api_key_env else None
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    provider: str
+    display_name: str
+    json_request_schema: dict[str, Any]
+    summary: str | None = None
+    description: str | None = None
+    developer: str | None = None
+    capabilities: dict[str, list[str]] = field(
+        default_factory=lambda: {"input": ["text"], "output": ["text"]}
+    )
+    context_length: int | None = None
+    max_output_tokens: int | None = None
+    parameter_count: int | None = None
+    mixture_of_experts: bool | None = None
+    active_parameter_count: int | None = None
+    multilingual: bool | None = None
+    quantized: str | bool | None = None
+    released_at: str | None = None
+    pricing: dict[str, float] | None = None
+
+    def parameters(self) -> list[tuple[str, dict[str, Any]]]:
+        """Tunable request fields (everything but model and messages), in x-order."""
+        props = self.json_request_schema.get("properties", {})
+        names = [n for n in props if n not in ("model", "messages")]
+        names.sort(key=lambda n: (props[n].get("x-order", 1000), n))
+        return [(n, props[n]) for n in names]
+
+    def basic_parameters(self) -> list[str]:
+        return list(self.json_request_schema.get("basic", []))
+
+    def required_fields(self) -> list[str]:
+        return list(self.json_request_schema.get("required", []))
+
+    def has_capability(self, capability: str) -> bool:
+        return any(capability in values for values in self.capabilities.values())
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)

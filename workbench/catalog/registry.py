@@ -1,0 +1,208 @@
+"""Loading the catalog: the shipped data file, then the operator's TOML.
+
+Every entry is checked field by field; a mistake stops start-up with a
+message naming the file, the entry and the field, because a catalog that
+silently drops a model is worse than one that refuses to start.
+"""
+
+import datetime
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from workbench.catalog.entries import Model, Provider
+from workbench.catalog.schema import PARAMETER_TYPES, standard_schema
+
+BUILTIN_DATA = Path(__file__).parent / "data" / "catalog.toml"
+
+
+class CatalogError(ImproperlyConfigured):
+    def __init__(self, path: Path | str, entry: str, field: str | None, problem: str):
+        where = f"{path}: {entry}" + (f": field '{field}'" if field else "")
+        super().__init__(f"{where}: {problem}")
+
+
+class Catalog:
+    def __init__(self, providers: dict[str, Provider], models: dict[str, Model]):
+        self.providers = providers
+        self.models = models
+
+    def get(self, model_id: str) -> Model | None:
+        return self.models.get(model_id)
+
+    def provider_of(self, model: Model) -> Provider:
+        return self.providers[model.provider]
+
+    def search(
+        self, *, provider: str = "", capability: str = "", text: str = ""
+    ) -> list[Model]:
+        text = text.strip().lower()
+        return [
+            m
+            for m in self.models.values()
+            if (not provider or m.provider == provider)
+            and (not capability or m.has_capability(capability))
+            and (not text or text in m.display_name.lower() or text in m.id.lower())
+        ]
+
+    def capabilities(self) -> list[str]:
+        return sorted({c for m in self.models.values() for v in m.capabilities.values() for c in v})
+
+    def default_model(self) -> Model:
+        """The local model when there is one: it needs no key."""
+        local = [m for m in self.models.values() if m.provider == "local"]
+        return (local or list(self.models.values()))[0]
+
+
+# What each field of an entry may hold: (types, required).
+_PROVIDER_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
+    "name": ((str,), True),
+    "base_url": ((str,), True),
+    "api_key_env": ((str,), False),
+    "stream_usage": ((bool,), False),
+}
+_INT = (int,)
+_MODEL_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
+    "id": ((str,), True),
+    "provider": ((str,), True),
+    "display_name": ((str,), True),
+    "summary": ((str,), False),
+    "description": ((str,), False),
+    "developer": ((str,), False),
+    "capabilities": ((dict,), False),
+    "context_length": (_INT, False),
+    "max_output_tokens": (_INT, False),
+    "parameter_count": (_INT, False),
+    "mixture_of_experts": ((bool,), False),
+    "active_parameter_count": (_INT, False),
+    "multilingual": ((bool,), False),
+    "quantized": ((str, bool), False),
+    "released_at": ((str, datetime.date), False),
+    "pricing": ((dict,), False),
+    "json_request_schema": ((dict,), False),
+}
+
+
+def _check_fields(data: Any, spec: dict, path: Path | str, entry: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise CatalogError(path, entry, None, "must be a table")
+    for key in data:
+        if key not in spec:
+            raise CatalogError(path, entry, key, "unknown field")
+    for key, (types, required) in spec.items():
+        if key not in data:
+            if required:
+                raise CatalogError(path, entry, key, "is required")
+            continue
+        value = data[key]
+        if isinstance(value, bool) and bool not in types:
+            raise CatalogError(path, entry, key, f"must be {types[0].__name__}, not a boolean")
+        if not isinstance(value, types):
+            names = " or ".join(t.__name__ for t in types)
+            raise CatalogError(path, entry, key, f"must be {names}")
+        if types == _INT and value <= 0:
+            raise CatalogError(path, entry, key, "must be a positive integer")
+    return dict(data)
+
+
+def _parse_provider(pid: str, data: Any, path: Path | str) -> Provider:
+    fields = _check_fields(data, _PROVIDER_FIELDS, path, f"provider '{pid}'")
+    base_url = fields["base_url"].replace("{local_port}", str(settings.WORKBENCH_LOCAL_PORT))
+    if not base_url.startswith(("http://", "https://")):
+        raise CatalogError(path, f"provider '{pid}'", "base_url", "must start with http(s)://")
+    return Provider(id=pid, **{**fields, "base_url": base_url})
+
+
+def _check_schema(schema: dict, path: Path | str, entry: str) -> None:
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        raise CatalogError(path, entry, "json_request_schema", "needs a 'properties' table")
+    for name, prop in props.items():
+        if not isinstance(prop, dict) or prop.get("type") not in PARAMETER_TYPES:
+            allowed = ", ".join(sorted(PARAMETER_TYPES))
+            raise CatalogError(
+                path, entry, f"json_request_schema.properties.{name}", f"type must be {allowed}"
+            )
+    for key in ("required", "basic"):
+        unknown = [n for n in schema.get(key, []) if n not in props]
+        if unknown:
+            raise CatalogError(
+                path, entry, f"json_request_schema.{key}", f"names unknown fields {unknown}"
+            )
+
+
+def _parse_model(data: Any, path: Path | str, index: int, providers: dict) -> Model:
+    entry = f"models[{index}]"
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        entry = f"model '{data['id']}'"
+    fields = _check_fields(data, _MODEL_FIELDS, path, entry)
+    if fields["provider"] not in providers:
+        raise CatalogError(path, entry, "provider", f"unknown provider '{fields['provider']}'")
+    if "released_at" in fields:
+        fields["released_at"] = str(fields["released_at"])
+    caps = fields.get("capabilities")
+    if caps is not None and not all(
+        isinstance(v, list) and all(isinstance(c, str) for c in v) for v in caps.values()
+    ):
+        raise CatalogError(path, entry, "capabilities", "must map input/output to lists of text")
+    pricing = fields.get("pricing")
+    if pricing is not None and not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in pricing.values()
+    ):
+        raise CatalogError(path, entry, "pricing", "costs must be numbers")
+    schema = fields.pop("json_request_schema", None)
+    if schema is None:
+        schema = standard_schema()
+    elif "extends" in schema:
+        # A schema may add provider-specific fields to the standard one.
+        extra = schema["extends"] == "standard" and schema.get("properties", {})
+        if not isinstance(extra, dict):
+            raise CatalogError(path, entry, "json_request_schema.extends", "must be 'standard'")
+        schema = {**standard_schema(extra), "basic": schema.get("basic", standard_schema()["basic"])}
+    _check_schema(schema, path, entry)
+    return Model(json_request_schema=schema, **fields)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise CatalogError(path, "file", None, "not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(path, "file", None, f"is not valid TOML ({exc})") from None
+
+
+def load_catalog(paths: list[Path]) -> Catalog:
+    """Read the files in order; a later provider or model replaces an earlier one by id."""
+    providers: dict[str, Provider] = {}
+    models: dict[str, Model] = {}
+    for path in paths:
+        data = _read_toml(path)
+        unknown = set(data) - {"providers", "models"}
+        if unknown:
+            raise CatalogError(path, "file", sorted(unknown)[0], "unknown top-level table")
+        raw_providers = data.get("providers", {})
+        if not isinstance(raw_providers, dict):
+            raise CatalogError(path, "file", "providers", "must be a table of providers")
+        for pid, pdata in raw_providers.items():
+            providers[pid] = _parse_provider(pid, pdata, path)
+        raw_models = data.get("models", [])
+        if not isinstance(raw_models, list):
+            raise CatalogError(path, "file", "models", "must be an array of tables [[models]]")
+        for index, mdata in enumerate(raw_models):
+            model = _parse_model(mdata, path, index, providers)
+            models[model.id] = model
+    return Catalog(providers, models)
+
+
+@cache
+def get_catalog() -> Catalog:
+    paths = [BUILTIN_DATA]
+    if settings.WORKBENCH_CONFIG:
+        paths.append(Path(settings.WORKBENCH_CONFIG))
+    return load_catalog(paths)

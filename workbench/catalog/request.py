@@ -1,0 +1,79 @@
+"""The one request builder: what the relay sends, the API tab prints and a
+saved session stores all come from ``build_body``.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.catalog.entries import Model, Provider
+from workbench.catalog.schema import ParameterError, check_value
+
+ROLES = ("system", "user", "assistant")
+
+
+@dataclass
+class RequestError(ValueError):
+    """Every field that is wrong, keyed by field name, with the reason."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {v}" for k, v in self.errors.items())
+
+
+def build_body(
+    model: Model,
+    provider: Provider,
+    messages: list[dict[str, str]],
+    parameters: dict[str, Any],
+    system_prompt: str = "",
+) -> dict[str, Any]:
+    """A chat-completions body for ``model``: checked, ordered, ready to send.
+
+    ``parameters`` holds only what the user set; each goes out with its exact
+    value (0 and false included). Nothing is filled in from defaults, so the
+    provider's own defaults apply to the rest — as the schema describes.
+    """
+    errors: dict[str, str] = {}
+    props = dict(model.parameters())
+    params: dict[str, Any] = {}
+    for name, value in parameters.items():
+        if value is None:
+            continue
+        if name not in props:
+            errors[name] = f"is not a parameter of {model.display_name}"
+            continue
+        try:
+            params[name] = check_value(props[name], value)
+        except ParameterError as exc:
+            errors[name] = f"{props[name].get('title', name)} {exc}"
+    convo = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    for i, message in enumerate(messages):
+        if message.get("role") not in ROLES or not isinstance(message.get("content"), str):
+            errors[f"messages[{i}]"] = "needs a role (system, user or assistant) and text"
+        else:
+            convo.append({"role": message["role"], "content": message["content"]})
+    if not convo:
+        errors["messages"] = "Write a message first: the conversation is empty"
+    if errors:
+        raise RequestError(errors)
+    body: dict[str, Any] = {"model": model.id, "messages": convo}
+    body.update((name, params[name]) for name in props if name in params)
+    if body.get("stream") and provider.stream_usage:
+        body["stream_options"] = {"include_usage": True}
+    return body
+
+
+def example_body(model: Model, provider: Provider, level: str) -> dict[str, Any]:
+    """The model page's examples: minimal, basic parameters, or all parameters."""
+    names = {"minimal": [], "basic": model.basic_parameters(), "all": [n for n, _ in model.parameters()]}[level]
+    props = dict(model.parameters())
+    values = {}
+    for name in names:
+        prop = props[name]
+        if "default" in prop:
+            values[name] = prop["default"]
+        elif prop.get("examples"):
+            values[name] = prop["examples"][0]
+    messages = [{"role": "user", "content": "Hello! What can you do?"}]
+    return build_body(model, provider, messages, values)

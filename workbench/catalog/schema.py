@@ -1,0 +1,144 @@
+"""Request schemas: the standard chat-completions schema and value checking.
+
+A model's ``json_request_schema`` says which fields a request may carry. The
+same checks serve the parameter panel (strings typed into a form) and typed
+values (a JSON body being imported), so a value means the same wherever it
+comes from.
+"""
+
+import math
+from typing import Any
+
+PARAMETER_TYPES = {"number", "integer", "boolean", "string", "array"}
+
+_MODEL = {"type": "string", "title": "Model", "description": "ID of the model to use."}
+_MESSAGES = {
+    "type": "array",
+    "title": "Messages",
+    "description": "The conversation so far: objects with a role (system, user or "
+    "assistant) and content.",
+}
+_STANDARD_PROPERTIES: dict[str, dict[str, Any]] = {
+    "temperature": {
+        "type": "number", "title": "Temperature", "minimum": 0, "maximum": 2, "default": 1,
+        "x-order": 1,
+        "description": "Sampling temperature. Higher values make the output more random, "
+        "lower values more focused and deterministic.",
+    },
+    "max_tokens": {
+        "type": "integer", "title": "Max tokens", "minimum": 1, "x-order": 2,
+        "examples": [256],
+        "description": "The maximum number of tokens to generate in the answer.",
+    },
+    "top_p": {
+        "type": "number", "title": "Top P", "minimum": 0, "maximum": 1, "default": 1,
+        "x-order": 3,
+        "description": "Nucleus sampling: only the tokens within the top_p probability mass "
+        "are considered.",
+    },
+    "frequency_penalty": {
+        "type": "number", "title": "Frequency penalty", "minimum": -2, "maximum": 2,
+        "default": 0, "x-order": 4,
+        "description": "Positive values penalise tokens by how often they already appeared.",
+    },
+    "presence_penalty": {
+        "type": "number", "title": "Presence penalty", "minimum": -2, "maximum": 2,
+        "default": 0, "x-order": 5,
+        "description": "Positive values penalise tokens that already appeared at all, "
+        "nudging the model towards new topics.",
+    },
+    "stop": {
+        "type": "array", "items": {"type": "string"}, "maxItems": 4,
+        "title": "Stop sequences", "x-order": 6, "examples": [["\n\n"]],
+        "description": "Up to 4 sequences at which the model stops generating.",
+    },
+    "seed": {
+        "type": "integer", "title": "Seed", "minimum": -(2**63), "maximum": 2**63 - 1,
+        "x-order": 7, "examples": [42],
+        "description": "Sample deterministically where the provider supports it: the same "
+        "seed and parameters give the same answer.",
+    },
+    "stream": {
+        "type": "boolean", "title": "Stream", "default": False, "x-order": 8,
+        "description": "Send the answer token by token as server-sent events.",
+    },
+}
+_BASIC = ["temperature", "max_tokens", "top_p", "stream"]
+
+
+def standard_schema(extra: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The standard chat-completions schema, plus a provider's own extras."""
+    properties = {"model": _MODEL, "messages": _MESSAGES, **_STANDARD_PROPERTIES}
+    properties.update(extra or {})
+    return {
+        "type": "object",
+        "properties": {k: dict(v) for k, v in properties.items()},
+        "required": ["model", "messages"],
+        "basic": list(_BASIC),
+    }
+
+
+class ParameterError(ValueError):
+    """A value the schema refuses; the message is shown beside the field."""
+
+
+def check_value(prop: dict[str, Any], value: Any) -> Any:
+    """Return ``value`` if it fits ``prop``, else raise ParameterError saying why."""
+    kind = prop.get("type")
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise ParameterError("must be true or false")
+    elif kind in ("number", "integer"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParameterError("must be a number")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParameterError("must be a finite number")
+        if kind == "integer" and not (isinstance(value, int) or value.is_integer()):
+            raise ParameterError("must be a whole number")
+        if kind == "integer":
+            value = int(value)
+        if "minimum" in prop and value < prop["minimum"]:
+            raise ParameterError(f"must be at least {prop['minimum']}")
+        if "maximum" in prop and value > prop["maximum"]:
+            raise ParameterError(f"must be at most {prop['maximum']}")
+    elif kind == "string":
+        if not isinstance(value, str):
+            raise ParameterError("must be text")
+    elif kind == "array":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ParameterError("must be a list of text values")
+        if "maxItems" in prop and len(value) > prop["maxItems"]:
+            raise ParameterError(f"takes at most {prop['maxItems']} values")
+    if "enum" in prop and value not in prop["enum"]:
+        choices = ", ".join(str(c) for c in prop["enum"])
+        raise ParameterError(f"must be one of: {choices}")
+    return value
+
+
+def parse_form_value(prop: dict[str, Any], raw: str) -> Any:
+    """Turn the text of a form field into a typed value (``None`` = not set).
+
+    Booleans are handled by the caller: a checkbox is either sent or not.
+    """
+    kind = prop.get("type")
+    text = raw.strip()
+    if kind == "array":
+        items = [line for line in raw.replace("\r\n", "\n").split("\n") if line != ""]
+        return check_value(prop, items) if items else None
+    if text == "":
+        return None
+    if kind == "integer":
+        try:
+            number: float = int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                raise ParameterError("must be a whole number") from None
+        return check_value(prop, number)
+    if kind == "number":
+        try:
+            return check_value(prop, float(text) if any(c in text for c in ".eE") else int(text))
+        except ValueError:
+            raise ParameterError("must be a number") from None
+    return check_value(prop, raw)

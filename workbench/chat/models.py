@@ -1,0 +1,67 @@
+"""The draft: everything on a person's workbench, kept server-side so that a
+reload, a crash or a closed tab loses nothing.
+"""
+
+import uuid
+from typing import Any
+
+from django.db import models
+
+from workbench.catalog.entries import Model
+from workbench.catalog.registry import get_catalog
+from workbench.catalog.request import build_body
+
+# The workbench streams unless the person turns it off (the API default is off).
+INITIAL_PARAMETERS = {"stream": True}
+
+
+class Draft(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    model_id = models.CharField(max_length=200)
+    system_prompt = models.TextField(blank=True, default="")
+    parameters = models.JSONField(default=dict)
+    # Each message: {"role", "content"} plus, for answers, "status"
+    # (done/stopped/error), "error" and "figures".
+    messages = models.JSONField(default=list)
+    pending = models.TextField(blank=True, default="")  # the unsent Message box
+    updated_at = models.DateTimeField(auto_now=True)
+
+    @classmethod
+    def start(cls, model_id: str | None = None) -> "Draft":
+        model = get_catalog().get(model_id or "") or get_catalog().default_model()
+        return cls.objects.create(model_id=model.id, parameters=dict(INITIAL_PARAMETERS))
+
+    @property
+    def model(self) -> Model:
+        """The chosen model; a model removed from the catalog falls back to the default."""
+        return get_catalog().get(self.model_id) or get_catalog().default_model()
+
+    def switch_model(self, model_id: str) -> None:
+        """Keep the parameters the new model also accepts, with their values."""
+        if model_id == self.model_id:
+            return
+        self.model_id = model_id
+        accepted = dict(self.model.parameters())
+        self.parameters = {k: v for k, v in self.parameters.items() if k in accepted}
+
+    def request_messages(self) -> list[dict[str, str]]:
+        """The conversation as the model sees it: failed answers with no text are left out."""
+        return [
+            {"role": m["role"], "content": m["content"]}
+            for m in self.messages
+            if not (m.get("status") == "error" and not m["content"])
+        ]
+
+    def request_body(self, pending: str | None = None) -> dict[str, Any]:
+        """What Run sends now: the conversation, plus the Message box as the last user turn."""
+        messages = self.request_messages()
+        text = self.pending if pending is None else pending
+        if text:
+            messages.append({"role": "user", "content": text})
+        model = self.model
+        provider = get_catalog().provider_of(model)
+        return build_body(model, provider, messages, self.parameters, self.system_prompt)
+
+    def add_message(self, role: str, content: str, **extra: Any) -> int:
+        self.messages.append({"role": role, "content": content, **extra})
+        return len(self.messages) - 1

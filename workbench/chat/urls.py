@@ -1,0 +1,13 @@
+from django.urls import path
+
+from workbench.chat import views
+
+urlpatterns = [
+    path("", views.workbench, name="workbench-home"),
+    path("workbench", views.workbench, name="workbench"),
+    path("workbench/draft", views.draft_update, name="draft-update"),
+    path("workbench/messages/add", views.message_add, name="message-add"),
+    path("workbench/messages/<int:index>", views.message, name="message"),
+    path("workbench/messages/<int:index>/delete", views.message_delete, name="message-delete"),
+    path("workbench/clear", views.clear, name="clear"),
+]

@@ -1,0 +1,128 @@
+"""The workbench page and the htmx endpoints that edit its draft."""
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from workbench.catalog.registry import get_catalog
+from workbench.catalog.request import ROLES
+from workbench.chat.models import Draft
+from workbench.chat.panel import MAX_TEXT, apply_panel
+from workbench.chat.presenters import message_view, messages_view, panel_fields
+
+PAGE = "chat/workbench.html"
+SESSION_KEY = "draft_id"
+
+
+def current_draft(request: HttpRequest) -> Draft:
+    """The browser session's draft, created on first visit."""
+    draft = Draft.objects.filter(pk=request.session.get(SESSION_KEY)).first()
+    if draft is None:
+        draft = Draft.start(request.GET.get("model"))
+        request.session[SESSION_KEY] = str(draft.pk)
+    return draft
+
+
+def page_context(draft: Draft, typed: dict | None = None, errors: dict | None = None) -> dict:
+    catalog = get_catalog()
+    basic, more = panel_fields(draft.model, draft.parameters, typed, errors)
+    groups: dict[str, list] = {}
+    for m in catalog.models.values():
+        groups.setdefault(catalog.providers[m.provider].name, []).append(m)
+    return {
+        "draft": draft,
+        "model": draft.model,
+        "model_groups": groups,
+        "basic_fields": basic,
+        "more_fields": more,
+        "messages": messages_view(draft.messages),
+        "errors": errors or {},
+    }
+
+
+@require_GET
+def workbench(request: HttpRequest) -> HttpResponse:
+    draft = current_draft(request)
+    model_id = request.GET.get("model")
+    if model_id and model_id != draft.model_id:
+        if get_catalog().get(model_id) is None:
+            ctx = page_context(draft, errors={"model": f"Unknown model '{model_id}'."})
+            return render(request, PAGE, ctx, status=404)
+        draft.switch_model(model_id)
+        draft.save()
+    return render(request, PAGE, page_context(draft))
+
+
+@require_POST
+def draft_update(request: HttpRequest) -> HttpResponse:
+    """Autosave: keep what is valid, show the reason beside what is not."""
+    draft = current_draft(request)
+    before = draft.model_id
+    errors = apply_panel(draft, request.POST)
+    draft.save()
+    typed = {k.removeprefix("param-"): v for k, v in request.POST.items() if k.startswith("param-")}
+    ctx = page_context(draft, typed=typed, errors=errors)
+    ctx["model_changed"] = draft.model_id != before
+    return render(request, PAGE + "#feedback", ctx)
+
+
+class MessageForm(forms.Form):
+    role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
+    content = forms.CharField(required=False, max_length=MAX_TEXT, strip=False)
+
+
+def _message_or_400(draft: Draft, index: int) -> dict[str, Any] | None:
+    return draft.messages[index] if 0 <= index < len(draft.messages) else None
+
+
+def message(request: HttpRequest, index: int) -> HttpResponse:
+    """GET: the message as an edit form; POST: save it and show it again."""
+    draft = current_draft(request)
+    found = _message_or_400(draft, index)
+    if found is None:
+        return HttpResponseBadRequest("That message no longer exists; reload the page.")
+    if request.method == "POST":
+        form = MessageForm(request.POST)
+        if not form.is_valid():
+            ctx = {"m": message_view(index, found), "form": form}
+            return render(request, PAGE + "#message-edit", ctx, status=400)
+        found.update(role=form.cleaned_data["role"], content=form.cleaned_data["content"])
+        draft.save()
+    template = "#message-edit" if request.GET.get("edit") else "#message"
+    return render(request, PAGE + template, {"m": message_view(index, found)})
+
+
+@require_POST
+def message_delete(request: HttpRequest, index: int) -> HttpResponse:
+    draft = current_draft(request)
+    if _message_or_400(draft, index) is None:
+        return HttpResponseBadRequest("That message no longer exists; reload the page.")
+    del draft.messages[index]
+    draft.save()
+    return render(request, PAGE + "#conversation", page_context(draft))
+
+
+@require_POST
+def message_add(request: HttpRequest) -> HttpResponse:
+    """Add the Message box's text to the conversation without running the model."""
+    draft = current_draft(request)
+    text = request.POST.get("message", "")
+    if not text or len(text) > MAX_TEXT:
+        return HttpResponseBadRequest("Write the message to add first.")
+    draft.add_message("user", text)
+    draft.pending = ""
+    draft.save()
+    ctx = page_context(draft)
+    ctx["clear_message"] = True
+    return render(request, PAGE + "#conversation", ctx)
+
+
+@require_POST
+def clear(request: HttpRequest) -> HttpResponse:
+    draft = current_draft(request)
+    draft.messages = []
+    draft.save()
+    return render(request, PAGE + "#conversation", page_context(draft))

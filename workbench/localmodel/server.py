@@ -1,0 +1,34 @@
+"""Run llama.cpp's HTTP server in this process through xllamacpp."""
+
+import threading
+from pathlib import Path
+
+from workbench.localmodel.weights import WeightsError
+
+MODEL_ALIAS = "smollm2-135m-instruct"
+CONTEXT = 8192
+
+
+def start_server(weights: Path, port: int, host: str = "127.0.0.1"):
+    """Start serving; the returned object keeps the server alive until deleted."""
+    try:
+        import xllamacpp
+    except ImportError:
+        raise WeightsError(
+            "The xllamacpp package is missing: run 'make setup' (or pip install xllamacpp)."
+        ) from None
+    params = xllamacpp.CommonParams()
+    params.model.path = str(weights)
+    params.model_alias = MODEL_ALIAS
+    params.n_ctx = CONTEXT
+    params.port = port
+    params.hostnames = [host]
+    return xllamacpp.Server(params)
+
+
+def serve_forever(weights: Path, port: int, stop: threading.Event) -> None:
+    server = start_server(weights, port)
+    try:
+        stop.wait()
+    finally:
+        del server

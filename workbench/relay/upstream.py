@@ -1,0 +1,174 @@
+"""Talking to an OpenAI-compatible upstream: one shared client, SSE parsing,
+and errors a person can act on.
+"""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from workbench.catalog.entries import Provider
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 60.0  # longest silence between two bytes, first token included
+ERROR_BODY_LIMIT = 64 * 1024
+
+_client: httpx.AsyncClient | None = None
+_client_loop: asyncio.AbstractEventLoop | None = None
+
+
+def client() -> httpx.AsyncClient:
+    """The process's shared client (one per event loop): pooled, with explicit timeouts."""
+    global _client, _client_loop
+    loop = asyncio.get_running_loop()
+    if _client is None or _client_loop is not loop or _client.is_closed:
+        _client = httpx.AsyncClient(
+            timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT, pool=CONNECT_TIMEOUT),
+            limits=httpx.Limits(max_connections=2000, max_keepalive_connections=200),
+        )
+        _client_loop = loop
+    return _client
+
+
+class UpstreamError(Exception):
+    """A failure worded for the person at the workbench; ``kind`` is for code and tests."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass
+class Event:
+    """One parsed SSE payload (a chat.completion.chunk) or the whole non-streamed reply."""
+
+    data: dict[str, Any]
+
+
+def headers_for(provider: Provider) -> dict[str, str]:
+    headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+    if provider.api_key_env:
+        key = provider.api_key()
+        if not key:
+            raise UpstreamError(
+                "missing_key",
+                f"No API key for {provider.name}: set the environment variable "
+                f"{provider.api_key_env} for the Workbench server, then restart it.",
+            )
+        headers["Authorization"] = f"Bearer {key}"
+    return headers
+
+
+def _upstream_message(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text[:500]
+    if isinstance(data, dict):
+        err = data.get("error", data)
+        if isinstance(err, dict) and "message" in err:
+            return str(err["message"])
+        if isinstance(err, str):
+            return err
+    return text[:500]
+
+
+def http_error(provider: Provider, model_id: str, response: httpx.Response, raw: bytes) -> UpstreamError:
+    status = response.status_code
+    detail = _upstream_message(raw) or response.reason_phrase
+    name = provider.name
+    if status in (401, 403):
+        hint = f" Check {provider.api_key_env}." if provider.api_key_env else ""
+        return UpstreamError("auth", f"{name} refused the request ({status}): {detail}.{hint}")
+    if status == 404:
+        return UpstreamError("not_found", f"{name} does not know model '{model_id}' (404): {detail}")
+    if status == 429:
+        retry = response.headers.get("retry-after")
+        wait = f" Retry after {retry} s." if retry else ""
+        return UpstreamError("rate_limited", f"{name} is rate-limiting requests (429): {detail}.{wait}")
+    if status >= 500:
+        return UpstreamError("server", f"{name} had a server error ({status}): {detail}")
+    return UpstreamError("bad_request", f"{name} rejected the request ({status}): {detail}")
+
+
+def connect_error(provider: Provider, exc: Exception) -> UpstreamError:
+    if provider.id == "local":
+        return UpstreamError(
+            "unreachable",
+            f"The local model server is not running at {provider.base_url}. "
+            "Start it with: python manage.py localmodel (make run starts it for you).",
+        )
+    return UpstreamError(
+        "unreachable", f"Could not connect to {provider.name} at {provider.base_url}: {exc}"
+    )
+
+
+async def _sse_payloads(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+    """Yield each ``data:`` payload of an SSE stream as JSON, until [DONE]."""
+    async for line in response.aiter_lines():
+        if not line or line.startswith((":", "event:", "id:", "retry:")):
+            continue
+        if not line.startswith("data:"):
+            raise UpstreamError("malformed", f"The stream held a line that is not SSE: {line[:200]!r}")
+        payload = line[5:].strip()
+        if payload == "[DONE]":
+            return
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            raise UpstreamError(
+                "malformed", f"The stream held an event that is not JSON: {payload[:200]!r}"
+            ) from None
+        if not isinstance(data, dict):
+            raise UpstreamError("malformed", f"Unexpected event in the stream: {payload[:200]!r}")
+        if "error" in data:
+            raise UpstreamError("stream_error", f"The model stopped with an error: {_upstream_message(payload.encode())}")
+        yield data
+
+
+async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[Event]:
+    """Send ``body``; yield chunks (streamed) or the single reply (not streamed).
+
+    Leaving the iterator early — a Stop, a closed socket — closes the upstream
+    response at once, and with it the connection.
+    """
+    headers = headers_for(provider)
+    try:
+        async with client().stream(
+            "POST", provider.chat_completions_url, json=body, headers=headers
+        ) as response:
+            if response.status_code >= 400:
+                raw = b""
+                async for part in response.aiter_bytes():
+                    raw += part
+                    if len(raw) > ERROR_BODY_LIMIT:
+                        break
+                raise http_error(provider, body["model"], response, raw)
+            if body.get("stream"):
+                async for data in _sse_payloads(response):
+                    yield Event(data)
+            else:
+                raw = await response.aread()
+                try:
+                    yield Event(json.loads(raw))
+                except ValueError:
+                    raise UpstreamError(
+                        "malformed", f"The reply is not JSON: {raw[:200].decode('utf-8', 'replace')!r}"
+                    ) from None
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise connect_error(provider, exc) from None
+    except httpx.ReadTimeout:
+        raise UpstreamError(
+            "timeout", f"{provider.name} sent nothing for {READ_TIMEOUT:.0f} s; gave up waiting."
+        ) from None
+    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        raise UpstreamError(
+            "cut", f"The connection to {provider.name} broke mid-answer ({exc or 'closed'})."
+        ) from None
+    except httpx.PoolTimeout:
+        raise UpstreamError("busy", "Too many answers are streaming at once; try again.") from None

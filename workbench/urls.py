@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("workbench.chat.urls")),
+    path("", include("workbench.catalog.urls")),
+]
