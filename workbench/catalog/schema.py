@@ -138,7 +138,8 @@ def parse_form_value(prop: dict[str, Any], raw: str) -> Any:
         return check_value(prop, number)
     if kind == "number":
         try:
-            return check_value(prop, float(text) if any(c in text for c in ".eE") else int(text))
+            number = float(text) if any(c in text for c in ".eE") else int(text)
         except ValueError:
             raise ParameterError("must be a number") from None
+        return check_value(prop, number)
     return check_value(prop, raw)

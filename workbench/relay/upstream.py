@@ -4,6 +4,7 @@ and errors a person can act on.
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,8 @@ import httpx
 from workbench.catalog.entries import Provider
 
 CONNECT_TIMEOUT = 5.0
-READ_TIMEOUT = 60.0  # longest silence between two bytes, first token included
+# Longest silence between two bytes, first token included; tests shorten it.
+READ_TIMEOUT = float(os.environ.get("WORKBENCH_UPSTREAM_READ_TIMEOUT", "60"))
 ERROR_BODY_LIMIT = 64 * 1024
 
 _client: httpx.AsyncClient | None = None
@@ -110,6 +112,7 @@ def connect_error(provider: Provider, exc: Exception) -> UpstreamError:
 
 async def _sse_payloads(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
     """Yield each ``data:`` payload of an SSE stream as JSON, until [DONE]."""
+    finished = False
     async for line in response.aiter_lines():
         if not line or line.startswith((":", "event:", "id:", "retry:")):
             continue
@@ -127,8 +130,12 @@ async def _sse_payloads(response: httpx.Response) -> AsyncIterator[dict[str, Any
         if not isinstance(data, dict):
             raise UpstreamError("malformed", f"Unexpected event in the stream: {payload[:200]!r}")
         if "error" in data:
-            raise UpstreamError("stream_error", f"The model stopped with an error: {_upstream_message(payload.encode())}")
+            message = _upstream_message(payload.encode())
+            raise UpstreamError("stream_error", f"The model stopped with an error: {message}")
+        finished = finished or any(c.get("finish_reason") for c in data.get("choices") or [])
         yield data
+    if not finished:
+        raise UpstreamError("cut", "The stream ended before the answer was complete.")
 
 
 async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[Event]:

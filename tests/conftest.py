@@ -1,0 +1,136 @@
+"""Shared fixtures: real servers in subprocesses (daphne), a real Chromium."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from django.core.management import call_command
+
+from tests.testenv import FAKE_PORT, WORK_DIR, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files() -> None:
+    """Hashed static files, as production serves them (DEBUG is off in tests)."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+def start_daphne(app: str, port: int, env: dict | None = None, log: str = "daphne") -> subprocess.Popen:
+    out = open(WORK_DIR / f"{log}.log", "ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
+        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
+    )
+    wait_for_port(port, proc)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+class FakeUpstreamControl:
+    """Scripts the fake upstream and reads what it recorded."""
+
+    def __init__(self, port: int):
+        self.url = f"http://127.0.0.1:{port}"
+
+    def configure(self, **config) -> None:
+        httpx.post(f"{self.url}/_control/config", json=config).raise_for_status()
+
+    def requests(self) -> list[dict]:
+        return httpx.get(f"{self.url}/_control/requests").json()
+
+    def wait_for(self, predicate, timeout: float = 5.0) -> list[dict]:
+        """Poll the records until ``predicate(records)`` holds; return them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            records = self.requests()
+            if predicate(records) or time.monotonic() > deadline:
+                return records
+            time.sleep(0.02)
+
+
+@pytest.fixture(scope="session")
+def fake_upstream() -> Iterator[FakeUpstreamControl]:
+    proc = start_daphne("tests.fake_upstream:app", FAKE_PORT, log="fake-upstream")
+    yield FakeUpstreamControl(FAKE_PORT)
+    stop(proc)
+
+
+@pytest.fixture
+def fake(fake_upstream: FakeUpstreamControl) -> FakeUpstreamControl:
+    """The fake upstream, reset to its defaults for this test."""
+    fake_upstream.configure()
+    return fake_upstream
+
+
+@pytest.fixture(scope="session")
+def live_server_url(fake_upstream) -> Iterator[str]:
+    """The real ASGI app under daphne, on its own SQLite file."""
+    env = {"DATABASE_URL": f"sqlite:///{WORK_DIR / 'live.sqlite3'}"}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT, env={**os.environ, **env}, check=True,
+    )
+    port = free_port()
+    proc = start_daphne("workbench.asgi:application", port, env, log="workbench")
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server_url):
+    """A fresh browser context (so a fresh session and draft) on the live server."""
+    context = browser.new_context(base_url=live_server_url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def dumps(value) -> str:
+    return json.dumps(value, sort_keys=True)

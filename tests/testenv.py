@@ -1,0 +1,69 @@
+"""Environment for the test run, set before Django reads its settings.
+
+Loaded as a pytest plugin (``-p tests.testenv`` in pyproject), so it runs
+before pytest-django imports the settings. It writes an operator catalog
+that points a ``fake`` provider at the fake upstream's port.
+"""
+
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+FAKE_PORT = free_port()
+CLOSED_PORT = free_port()  # nothing listens here: "connection refused"
+LOCAL_PORT = free_port()
+WORK_DIR = Path(tempfile.mkdtemp(prefix="workbench-tests-"))
+
+CATALOG = f"""
+[providers.fake]
+name = "Fake upstream"
+base_url = "http://127.0.0.1:{FAKE_PORT}/v1"
+
+[providers.fakekeyed]
+name = "Fake keyed"
+base_url = "http://127.0.0.1:{FAKE_PORT}/keyed/v1"
+api_key_env = "FAKE_KEYED_API_KEY"
+
+[providers.nowhere]
+name = "Nowhere"
+base_url = "http://127.0.0.1:{CLOSED_PORT}/v1"
+
+[[models]]
+id = "fake-chat"
+provider = "fake"
+display_name = "Fake Chat"
+context_length = 4096
+
+[[models]]
+id = "fake-keyed"
+provider = "fakekeyed"
+display_name = "Fake Keyed"
+
+[[models]]
+id = "fake-nowhere"
+provider = "nowhere"
+display_name = "Fake Nowhere"
+"""
+(WORK_DIR / "catalog.toml").write_text(CATALOG)
+
+for key, value in {
+    "SECRET_KEY": "test-secret-key-not-for-production-0123456789abcdefghijklmnop",
+    "DEBUG": "0",
+    "WORKBENCH_HTTPS": "0",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "WORKBENCH_CONFIG": str(WORK_DIR / "catalog.toml"),
+    "WORKBENCH_LOCAL_PORT": str(LOCAL_PORT),
+    "WORKBENCH_UPSTREAM_READ_TIMEOUT": "2",
+    "FAKE_UPSTREAM_PORT": str(FAKE_PORT),
+}.items():
+    os.environ.setdefault(key, value)
+os.environ.pop("REDIS_URL", None)
+os.environ.pop("FAKE_KEYED_API_KEY", None)
