@@ -13,7 +13,7 @@ import httpx
 import pytest
 from django.core.management import call_command
 
-from tests.testenv import FAKE_PORT, WORK_DIR, free_port
+from tests.testenv import CUT_PORT, FAKE_PORT, WORK_DIR, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -89,6 +89,30 @@ def fake(fake_upstream: FakeUpstreamControl) -> FakeUpstreamControl:
     """The fake upstream, reset to its defaults for this test."""
     fake_upstream.configure()
     return fake_upstream
+
+
+@pytest.fixture
+async def cutter():
+    """An upstream that starts a stream, then drops the TCP connection mid-answer.
+
+    ASGI servers end responses cleanly, so this fault needs a raw socket.
+    """
+    import asyncio
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        for i in range(5):
+            event = b'data: {"choices": [{"index": 0, "delta": {"content": "tok%d "}}]}\n\n' % i
+            writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+            await writer.drain()
+            await asyncio.sleep(0.01)
+        writer.transport.abort()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", CUT_PORT)
+    yield
+    server.close()
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from typing import Any
 
 FAULTS = {
     None, "http_400", "http_401", "http_403", "http_404", "http_429", "http_500", "http_503",
-    "cut", "garbage", "bad_json", "error_event", "empty", "no_done", "html_error",
+    "stall", "garbage", "bad_json", "error_event", "empty", "no_done", "html_error",
 }
 DEFAULT_CONFIG: dict[str, Any] = {
     "tokens": 20, "rate": 0, "ttft": 0.0, "content": None, "usage": True, "fault": None,
@@ -92,7 +92,7 @@ class FakeUpstream:
             else:
                 await asyncio.sleep(cfg["ttft"])
                 await respond(send, 200, completion(record["body"], tokens(cfg)))
-            record["completed"] = True
+            record["completed"] = record["disconnected_at"] is None
         finally:
             watcher.cancel()
 
@@ -112,8 +112,8 @@ class FakeUpstream:
         words = [] if fault == "empty" else tokens(cfg)
         model = record["body"].get("model", "fake")
         for i, word in enumerate(words):
-            if fault == "cut" and i == len(words) // 2:
-                raise ConnectionAbortedError("fake upstream cut the stream")  # daphne drops it
+            if fault == "stall" and i == len(words) // 2:
+                await asyncio.sleep(3600)  # goes silent mid-answer
             if fault == "no_done" and i == len(words) // 2:
                 break
             if fault == "garbage" and i == len(words) // 2:

@@ -20,6 +20,7 @@ def free_port() -> int:
 FAKE_PORT = free_port()
 CLOSED_PORT = free_port()  # nothing listens here: "connection refused"
 LOCAL_PORT = free_port()
+CUT_PORT = free_port()  # tests.conftest.cutter: drops the connection mid-stream
 WORK_DIR = Path(tempfile.mkdtemp(prefix="workbench-tests-"))
 
 CATALOG = f"""
@@ -35,6 +36,15 @@ api_key_env = "FAKE_KEYED_API_KEY"
 [providers.nowhere]
 name = "Nowhere"
 base_url = "http://127.0.0.1:{CLOSED_PORT}/v1"
+
+[providers.cutter]
+name = "Cutter"
+base_url = "http://127.0.0.1:{CUT_PORT}/v1"
+
+[[models]]
+id = "fake-cut"
+provider = "cutter"
+display_name = "Fake Cut"
 
 [[models]]
 id = "fake-chat"

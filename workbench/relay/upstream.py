@@ -145,6 +145,7 @@ async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[Even
     response at once, and with it the connection.
     """
     headers = headers_for(provider)
+    started = False
     try:
         async with client().stream(
             "POST", provider.chat_completions_url, json=body, headers=headers
@@ -158,6 +159,7 @@ async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[Even
                 raise http_error(provider, body["model"], response, raw)
             if body.get("stream"):
                 async for data in _sse_payloads(response):
+                    started = True
                     yield Event(data)
             else:
                 raw = await response.aread()
@@ -170,8 +172,9 @@ async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[Even
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise connect_error(provider, exc) from None
     except httpx.ReadTimeout:
+        when = "stopped sending mid-answer: nothing" if started else "sent nothing"
         raise UpstreamError(
-            "timeout", f"{provider.name} sent nothing for {READ_TIMEOUT:.0f} s; gave up waiting."
+            "timeout", f"{provider.name} {when} for {READ_TIMEOUT:.0f} s; gave up waiting."
         ) from None
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
         raise UpstreamError(

@@ -1,0 +1,67 @@
+"""No connection or task outlives its run: 200 stopped and failed runs leave nothing."""
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.relay_helpers import connect, next_frame, run_frame, run_id_of, start_draft, until_finished
+from tests.testenv import FAKE_PORT
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def open_connections_to(port: int) -> int:
+    """ESTABLISHED TCP connections of this process whose remote port is ``port``."""
+    inodes = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    count = 0
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            if remote_port == port and fields[3] == "01" and fields[9] in inodes:
+                count += 1
+    return count
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+
+
+async def test_200_stopped_and_failed_runs_leak_nothing(fake):
+    comm = await connect(await start_draft())
+
+    async def stop_then_fail(i: int) -> None:
+        fake.configure(tokens=1000, rate=200)
+        await comm.send_to(text_data=run_frame(f"stop {i}"))
+        run_id = run_id_of(await next_frame(comm))
+        await next_frame(comm)  # streaming has begun
+        await comm.send_to(text_data=json.dumps({"type": "stop", "run": run_id}))
+        await until_finished(comm)
+        fake.configure(fault=["http_500", "garbage", "no_done", "http_429"][i % 4])
+        await comm.send_to(text_data=run_frame(f"fail {i}"))
+        frames = await until_finished(comm)
+        assert 'data-status="error"' in frames[-1]
+
+    await stop_then_fail(0)  # warm up: the pool now holds its idle keep-alive connection
+    await settle()
+    connections_before = open_connections_to(FAKE_PORT)
+    assert connections_before <= 1
+    tasks_before = len(asyncio.all_tasks())
+    for i in range(100):
+        await stop_then_fail(i)
+    await settle()
+
+    assert open_connections_to(FAKE_PORT) <= connections_before
+    assert len(asyncio.all_tasks()) == tasks_before
+    await comm.disconnect()
