@@ -1,10 +1,12 @@
 """Shared fixtures: real servers in subprocesses (daphne), a real Chromium."""
 
+import asyncio
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,28 +93,39 @@ def fake(fake_upstream: FakeUpstreamControl) -> FakeUpstreamControl:
     return fake_upstream
 
 
-@pytest.fixture
-async def cutter():
+async def _cut_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Start a chunked SSE answer, then abort the TCP connection."""
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n")
+    for i in range(5):
+        event = b'data: {"choices": [{"index": 0, "delta": {"content": "tok%d "}}]}\n\n' % i
+        writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+        await writer.drain()
+        await asyncio.sleep(0.01)
+    writer.transport.abort()
+
+
+@pytest.fixture(scope="session")
+def cutter():
     """An upstream that starts a stream, then drops the TCP connection mid-answer.
 
-    ASGI servers end responses cleanly, so this fault needs a raw socket.
+    ASGI servers end responses cleanly, so this fault needs a raw socket. It
+    runs on its own loop in a thread, for in-process and live-server tests alike.
     """
-    import asyncio
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                     b"Transfer-Encoding: chunked\r\n\r\n")
-        for i in range(5):
-            event = b'data: {"choices": [{"index": 0, "delta": {"content": "tok%d "}}]}\n\n' % i
-            writer.write(b"%x\r\n%s\r\n" % (len(event), event))
-            await writer.drain()
-            await asyncio.sleep(0.01)
-        writer.transport.abort()
+    async def serve() -> None:
+        await asyncio.start_server(_cut_connection, "127.0.0.1", CUT_PORT)
+        ready.set()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", CUT_PORT)
+    thread = threading.Thread(target=lambda: (loop.run_until_complete(serve()), loop.run_forever()),
+                              daemon=True)
+    thread.start()
+    ready.wait(5)
     yield
-    server.close()
+    loop.call_soon_threadsafe(loop.stop)
 
 
 @pytest.fixture(scope="session")

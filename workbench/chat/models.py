@@ -62,6 +62,17 @@ class Draft(models.Model):
         provider = get_catalog().provider_of(model)
         return build_body(model, provider, messages, self.parameters, self.system_prompt)
 
+    PANEL_FIELDS = ("model_id", "system_prompt", "parameters", "pending", "updated_at")
+
+    def save_panel(self) -> None:
+        """Save the panel only: a run finishing meanwhile keeps its answer."""
+        self.save(update_fields=self.PANEL_FIELDS)
+
+    @classmethod
+    def locked(cls, pk: Any) -> "Draft | None":
+        """The draft, locked for a read-modify-write of its messages (inside atomic())."""
+        return cls.objects.select_for_update().filter(pk=pk).first()
+
     def add_message(self, role: str, content: str, **extra: Any) -> int:
         self.messages.append({"role": role, "content": content, **extra})
         return len(self.messages) - 1

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
@@ -15,11 +16,17 @@ from workbench.chat.presenters import message_view, messages_view, panel_fields
 
 PAGE = "chat/workbench.html"
 SESSION_KEY = "draft_id"
+MESSAGE_FIELDS = ["messages", "updated_at"]
 
 
-def current_draft(request: HttpRequest) -> Draft:
-    """The browser session's draft, created on first visit."""
-    draft = Draft.objects.filter(pk=request.session.get(SESSION_KEY)).first()
+def current_draft(request: HttpRequest, lock: bool = False) -> Draft:
+    """The browser session's draft, created on first visit.
+
+    ``lock`` (inside a transaction) serialises edits of the conversation with
+    a run that is storing its answer at the same moment.
+    """
+    drafts = Draft.objects.select_for_update() if lock else Draft.objects
+    draft = drafts.filter(pk=request.session.get(SESSION_KEY)).first()
     if draft is None:
         draft = Draft.start(request.GET.get("model"))
         request.session[SESSION_KEY] = str(draft.pk)
@@ -62,7 +69,7 @@ def draft_update(request: HttpRequest) -> HttpResponse:
     draft = current_draft(request)
     before = draft.model_id
     errors = apply_panel(draft, request.POST)
-    draft.save()
+    draft.save_panel()
     typed = {k.removeprefix("param-"): v for k, v in request.POST.items() if k.startswith("param-")}
     ctx = page_context(draft, typed=typed, errors=errors)
     ctx["model_changed"] = draft.model_id != before
@@ -78,9 +85,10 @@ def _message_or_400(draft: Draft, index: int) -> dict[str, Any] | None:
     return draft.messages[index] if 0 <= index < len(draft.messages) else None
 
 
+@transaction.atomic
 def message(request: HttpRequest, index: int) -> HttpResponse:
     """GET: the message as an edit form; POST: save it and show it again."""
-    draft = current_draft(request)
+    draft = current_draft(request, lock=True)
     found = _message_or_400(draft, index)
     if found is None:
         return HttpResponseBadRequest("That message no longer exists; reload the page.")
@@ -90,39 +98,42 @@ def message(request: HttpRequest, index: int) -> HttpResponse:
             ctx = {"m": message_view(index, found), "form": form}
             return render(request, PAGE + "#message-edit", ctx, status=400)
         found.update(role=form.cleaned_data["role"], content=form.cleaned_data["content"])
-        draft.save()
+        draft.save(update_fields=MESSAGE_FIELDS)
     template = "#message-edit" if request.GET.get("edit") else "#message"
     return render(request, PAGE + template, {"m": message_view(index, found)})
 
 
 @require_POST
+@transaction.atomic
 def message_delete(request: HttpRequest, index: int) -> HttpResponse:
-    draft = current_draft(request)
+    draft = current_draft(request, lock=True)
     if _message_or_400(draft, index) is None:
         return HttpResponseBadRequest("That message no longer exists; reload the page.")
     del draft.messages[index]
-    draft.save()
+    draft.save(update_fields=MESSAGE_FIELDS)
     return render(request, PAGE + "#conversation", page_context(draft))
 
 
 @require_POST
+@transaction.atomic
 def message_add(request: HttpRequest) -> HttpResponse:
     """Add the Message box's text to the conversation without running the model."""
-    draft = current_draft(request)
+    draft = current_draft(request, lock=True)
     text = request.POST.get("message", "")
     if not text or len(text) > MAX_TEXT:
         return HttpResponseBadRequest("Write the message to add first.")
     draft.add_message("user", text)
     draft.pending = ""
-    draft.save()
+    draft.save(update_fields=[*MESSAGE_FIELDS, "pending"])
     ctx = page_context(draft)
     ctx["clear_message"] = True
     return render(request, PAGE + "#conversation", ctx)
 
 
 @require_POST
+@transaction.atomic
 def clear(request: HttpRequest) -> HttpResponse:
-    draft = current_draft(request)
+    draft = current_draft(request, lock=True)
     draft.messages = []
-    draft.save()
+    draft.save(update_fields=MESSAGE_FIELDS)
     return render(request, PAGE + "#conversation", page_context(draft))

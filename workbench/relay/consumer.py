@@ -11,6 +11,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
@@ -119,9 +120,10 @@ class RelayConsumer(AsyncWebsocketConsumer):
         task.cancel()
 
 
+@transaction.atomic
 def prepare_run(draft_id: str, frame: dict[str, Any], run_id: str, regenerate: bool) -> dict:
     """Apply the panel, build the body and record the turn; runs in a thread (ORM)."""
-    draft = Draft.objects.filter(pk=draft_id).first()
+    draft = Draft.locked(draft_id)
     if draft is None:
         raise FrameError("This workbench no longer exists: reload the page.")
     values = {k: v for k, v in frame.items() if k not in ("type", "HEADERS")}
@@ -140,7 +142,7 @@ def prepare_run(draft_id: str, frame: dict[str, Any], run_id: str, regenerate: b
                 errors["message"] = errors.pop("messages")
     ctx: dict[str, Any] = {"oob": True, "errors": errors, "draft": draft}
     if errors:
-        draft.save()
+        draft.save_panel()
         ctx["notice"] = "Nothing was sent: " + "; ".join(errors.values())
         return {"html": render_to_string(PAGE + "#run-refused", ctx), "body": None}
     if pending:
@@ -158,18 +160,24 @@ def prepare_run(draft_id: str, frame: dict[str, Any], run_id: str, regenerate: b
     }
 
 
+@transaction.atomic
 def finish_run(draft_id: str, run_id: str, result: RunResult) -> str:
-    """Store the answer where its placeholder was and render it once, as Markdown."""
-    draft = Draft.objects.filter(pk=draft_id).first()
+    """Store the answer where its placeholder was and render it once, as Markdown.
+
+    If the placeholder was deleted meanwhile, the answer is added at the end:
+    an answer that cost time and tokens is never dropped.
+    """
+    draft = Draft.locked(draft_id)
     message = {"role": "assistant", "content": result.text, "status": result.status,
                "error": result.error, "figures": result.figures}
-    index = -1
-    if draft is not None:
-        for i, m in enumerate(draft.messages):
-            if m.get("run") == run_id:
-                index = i
-                draft.messages[i] = message
-                draft.save()
-                break
+    if draft is None:
+        return notice("This workbench was removed while the answer was streaming.")
+    places = [i for i, m in enumerate(draft.messages) if m.get("run") == run_id]
+    if places:
+        index = places[0]
+        draft.messages[index] = message
+    else:
+        index = draft.add_message(**message)
+    draft.save(update_fields=["messages", "updated_at"])
     ctx = {"oob": True, "oob_target": f"#run-{run_id}", "m": message_view(index, message)}
     return render_to_string(PAGE + "#run-finished", ctx)
