@@ -19,7 +19,7 @@ def start_server(weights: Path, port: int, host: str = "127.0.0.1"):
         ) from None
     params = xllamacpp.CommonParams()
     params.model.path = str(weights)
-    params.model_alias = MODEL_ALIAS
+    params.model_alias = {MODEL_ALIAS}
     params.n_ctx = CONTEXT
     params.port = port
     params.hostnames = [host]

@@ -1,0 +1,79 @@
+"""Settings from the environment: production-safe defaults, Postgres and Redis paths."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROD = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 20 + uuid.uuid4().hex + "Z!x@" * 5,
+    "ALLOWED_HOSTS": "workbench.example.org",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if k not in ("WORKBENCH_HTTPS", "DEBUG")}
+    full.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full,
+                          capture_output=True, text=True)
+
+
+def test_no_default_secret_key_when_debug_is_off():
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env["DEBUG"] = "0"
+    done = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "Set SECRET_KEY in the environment" in done.stderr
+
+
+def test_check_deploy_is_clean_with_real_settings():
+    done = manage("check", "--deploy", "--fail-level", "WARNING", **PROD)
+    assert done.returncode == 0, done.stderr
+    assert "System check identified no issues" in done.stdout
+
+
+@pytest.fixture
+def postgres_url():
+    psycopg = pytest.importorskip("psycopg")
+    name = f"workbench_test_{uuid.uuid4().hex[:8]}"
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgres://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_database_url_runs_on_postgres(postgres_url):
+    assert manage("migrate", "--noinput", DATABASE_URL=postgres_url).returncode == 0
+    code = (
+        "from django.db import connection\n"
+        "from workbench.chat.models import Draft\n"
+        "d = Draft.start('fake-chat'); d.add_message('user', 'hé'); d.save()\n"
+        "print(Draft.objects.get(pk=d.pk).messages, connection.vendor)\n"
+    )
+    done = manage("shell", "-c", code, DATABASE_URL=postgres_url)
+    assert done.returncode == 0, done.stderr
+    assert "[{'role': 'user', 'content': 'hé'}] postgresql" in done.stdout
+
+
+def test_redis_url_selects_the_redis_channel_layer():
+    code = (
+        "import asyncio\n"
+        "from channels.layers import get_channel_layer\n"
+        "async def main():\n"
+        "    layer = get_channel_layer()\n"
+        "    name = await layer.new_channel()\n"
+        "    await layer.send(name, {'type': 'ping', 'n': 1})\n"
+        "    print(type(layer).__name__, await layer.receive(name))\n"
+        "asyncio.run(main())\n"
+    )
+    done = manage("shell", "-c", code, REDIS_URL="redis://127.0.0.1:6379/0")
+    assert done.returncode == 0, done.stderr
+    assert "RedisChannelLayer {'type': 'ping', 'n': 1}" in done.stdout
