@@ -74,6 +74,6 @@ for key, value in {
     "WORKBENCH_UPSTREAM_READ_TIMEOUT": "2",
     "FAKE_UPSTREAM_PORT": str(FAKE_PORT),
 }.items():
-    os.environ.setdefault(key, value)
+    os.environ[key] = value  # the suite defines its own environment
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("FAKE_KEYED_API_KEY", None)
