@@ -39,12 +39,17 @@ def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> Non
     raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
 
 
-def start_daphne(app: str, port: int, env: dict | None = None, log: str = "daphne") -> subprocess.Popen:
-    out = open(WORK_DIR / f"{log}.log", "ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
-    )
+def start_daphne(
+    app: str, port: int, env: dict | None = None, log: str = "daphne"
+) -> subprocess.Popen:
+    with open(WORK_DIR / f"{log}.log", "ab") as out:  # the child keeps its own handle
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     wait_for_port(port, proc)
     return proc
 
@@ -96,8 +101,9 @@ def fake(fake_upstream: FakeUpstreamControl) -> FakeUpstreamControl:
 async def _cut_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """Start a chunked SSE answer, then abort the TCP connection."""
     await reader.readuntil(b"\r\n\r\n")
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                 b"Transfer-Encoding: chunked\r\n\r\n")
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
     for i in range(5):
         event = b'data: {"choices": [{"index": 0, "delta": {"content": "tok%d "}}]}\n\n' % i
         writer.write(b"%x\r\n%s\r\n" % (len(event), event))
@@ -120,8 +126,9 @@ def cutter():
         await asyncio.start_server(_cut_connection, "127.0.0.1", CUT_PORT)
         ready.set()
 
-    thread = threading.Thread(target=lambda: (loop.run_until_complete(serve()), loop.run_forever()),
-                              daemon=True)
+    thread = threading.Thread(
+        target=lambda: (loop.run_until_complete(serve()), loop.run_forever()), daemon=True
+    )
     thread.start()
     ready.wait(5)
     yield
@@ -134,7 +141,9 @@ def live_server_url(fake_upstream) -> Iterator[str]:
     env = {"DATABASE_URL": f"sqlite:///{WORK_DIR / 'live.sqlite3'}"}
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT, env={**os.environ, **env}, check=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
     )
     port = free_port()
     proc = start_daphne("workbench.asgi:application", port, env, log="workbench")
@@ -149,8 +158,14 @@ def browser():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()

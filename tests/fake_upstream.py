@@ -6,7 +6,8 @@ is set over HTTP, so a test in another process can script it:
 - ``POST /_control/config`` with JSON: ``tokens`` (count), ``rate`` (tokens per
   second, 0 = no pause), ``ttft`` (seconds before the first token),
   ``content`` (a text whose words are the tokens), ``usage`` (send usage),
-  ``fault`` (see FAULTS). Resets what was recorded.
+  ``fault`` (see FAULTS), ``stamp`` (each token is ``@<unix time it was sent> ``,
+  for measuring delays). Resets what was recorded.
 - ``GET /_control/requests``: every chat request received: its body, its
   headers, and whether and when the client went away before the end.
 """
@@ -17,11 +18,30 @@ import time
 from typing import Any
 
 FAULTS = {
-    None, "http_400", "http_401", "http_403", "http_404", "http_429", "http_500", "http_503",
-    "stall", "garbage", "bad_json", "error_event", "empty", "no_done", "html_error",
+    None,
+    "http_400",
+    "http_401",
+    "http_403",
+    "http_404",
+    "http_429",
+    "http_500",
+    "http_503",
+    "stall",
+    "garbage",
+    "bad_json",
+    "error_event",
+    "empty",
+    "no_done",
+    "html_error",
 }
 DEFAULT_CONFIG: dict[str, Any] = {
-    "tokens": 20, "rate": 0, "ttft": 0.0, "content": None, "usage": True, "fault": None,
+    "tokens": 20,
+    "rate": 0,
+    "ttft": 0.0,
+    "content": None,
+    "usage": True,
+    "fault": None,
+    "stamp": False,
 }
 _HTTP_FAULTS = {
     "http_400": (400, "Invalid value for 'temperature': must be at most 2."),
@@ -78,7 +98,9 @@ class FakeUpstream:
             err = {"error": {"message": message, "type": "fake_error"}}
             return await respond(send, status, err, headers)
         if fault == "html_error":
-            return await respond_raw(send, 502, b"<html><body>Bad gateway</body></html>", b"text/html")
+            return await respond_raw(
+                send, 502, b"<html><body>Bad gateway</body></html>", b"text/html"
+            )
 
         async def watch() -> None:
             while (await receive())["type"] != "http.disconnect":
@@ -98,14 +120,24 @@ class FakeUpstream:
 
     async def stream(self, send, record: dict[str, Any], cfg: dict[str, Any]) -> None:
         fault = cfg["fault"]
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/event-stream")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream")],
+            }
+        )
 
         async def event(payload: str) -> bool:
             if record["disconnected_at"]:
                 return False
-            await send({"type": "http.response.body", "body": f"data: {payload}\n\n".encode(),
-                        "more_body": True})
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": f"data: {payload}\n\n".encode(),
+                    "more_body": True,
+                }
+            )
             return True
 
         await asyncio.sleep(cfg["ttft"])
@@ -117,12 +149,19 @@ class FakeUpstream:
             if fault == "no_done" and i == len(words) // 2:
                 break
             if fault == "garbage" and i == len(words) // 2:
-                await send({"type": "http.response.body", "body": b"this is not SSE\n\n",
-                            "more_body": True})
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": b"this is not SSE\n\n",
+                        "more_body": True,
+                    }
+                )
             if fault == "bad_json" and i == len(words) // 2:
                 await event("{not json")
             if fault == "error_event" and i == len(words) // 2:
                 await event(json.dumps({"error": {"message": "Model overloaded mid-stream"}}))
+            if cfg["stamp"]:
+                word = f"@{time.time():.6f} "
             if not await event(json.dumps(chunk(model, {"content": word}))):
                 return
             if cfg["rate"]:
@@ -133,8 +172,11 @@ class FakeUpstream:
         await event(json.dumps(chunk(model, {}, finish="stop" if words else "length")))
         wants_usage = (record["body"].get("stream_options") or {}).get("include_usage")
         if cfg["usage"] and wants_usage:
-            usage = {"prompt_tokens": prompt_tokens(record["body"]),
-                     "completion_tokens": len(words), "total_tokens": 0}
+            usage = {
+                "prompt_tokens": prompt_tokens(record["body"]),
+                "completion_tokens": len(words),
+                "total_tokens": 0,
+            }
             await event(json.dumps({**chunk(model, {}), "choices": [], "usage": usage}))
         await event("[DONE]")
         await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -152,18 +194,33 @@ def prompt_tokens(body: dict[str, Any]) -> int:
 
 
 def chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-    return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
-            "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
 
 
 def completion(body: dict[str, Any], words: list[str]) -> dict[str, Any]:
     return {
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": 0,
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
         "model": body.get("model"),
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": "".join(words)}}],
-        "usage": {"prompt_tokens": prompt_tokens(body), "completion_tokens": len(words),
-                  "total_tokens": 0},
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": "".join(words)},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens(body),
+            "completion_tokens": len(words),
+            "total_tokens": 0,
+        },
     }
 
 
@@ -181,8 +238,13 @@ async def respond(send, status: int, data: Any, headers: list | None = None) -> 
 
 
 async def respond_raw(send, status: int, body: bytes, ctype: bytes, headers: list | None = None):
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", ctype), *(headers or [])]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", ctype), *(headers or [])],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

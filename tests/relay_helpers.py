@@ -27,8 +27,14 @@ async def connect(draft: Draft) -> WebsocketCommunicator:
 
 
 def run_frame(message: str = "Hello", model: str = "fake-chat", kind: str = "run", **params) -> str:
-    frame = {"type": kind, "model": model, "system_prompt": "", "message": message,
-             "param-stream-shown": "1", "HEADERS": {"HX-Request": "true"}}
+    frame = {
+        "type": kind,
+        "model": model,
+        "system_prompt": "",
+        "message": message,
+        "param-stream-shown": "1",
+        "HEADERS": {"HX-Request": "true"},
+    }
     params.setdefault("stream", "true")
     for name, value in params.items():
         if value is not None:

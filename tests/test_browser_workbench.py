@@ -28,7 +28,9 @@ def test_answer_streams_in_and_shows_figures(page: Page, fake):
     open_workbench(page)
     run(page, "Write a haiku about the sea")
     conversation = page.get_by_role("log", name="Conversation")
-    expect(conversation.locator("article[data-role=user]")).to_contain_text("Write a haiku about the sea")
+    expect(conversation.locator("article[data-role=user]")).to_contain_text(
+        "Write a haiku about the sea"
+    )
     streaming = conversation.locator(f"{ANSWER}[data-status=streaming]")
     expect(streaming).to_contain_text("tok3")  # text arrives while the run is going
     expect(page.get_by_role("button", name="Stop")).to_be_enabled()
@@ -114,7 +116,9 @@ def test_more_parameters_and_model_switch(page: Page, fake):
 
 
 @pytest.mark.parametrize(("config", "model", "message"), ERRORS)
-def test_each_error_class_is_shown_in_the_conversation(page: Page, fake, cutter, config, model, message):
+def test_each_error_class_is_shown_in_the_conversation(
+    page: Page, fake, cutter, config, model, message
+):
     import html
 
     fake.configure(**config)
@@ -125,8 +129,10 @@ def test_each_error_class_is_shown_in_the_conversation(page: Page, fake, cutter,
 
 
 def test_model_markup_is_inert(page: Page, fake):
-    fake.configure(content='**bold** <script>window.pwned=1</script> '
-                           '<img src=x onerror="window.pwned=2"> <b hx-get="/x">b</b>')
+    fake.configure(
+        content="**bold** <script>window.pwned=1</script> "
+        '<img src=x onerror="window.pwned=2"> <b hx-get="/x">b</b>'
+    )
     open_workbench(page)
     run(page, "hi")
     done = page.locator(f"{ANSWER}[data-status=done]")

@@ -36,7 +36,10 @@ def test_builtin_catalog_has_real_entries():
     assert gpt.multilingual is True
     assert gpt.parameter_count is None and gpt.quantized is None
     assert set(catalog.providers) == {"local", "oxen", "openai"}
-    assert catalog.providers["oxen"].chat_completions_url == "https://hub.oxen.ai/api/ai/chat/completions"
+    assert (
+        catalog.providers["oxen"].chat_completions_url
+        == "https://hub.oxen.ai/api/ai/chat/completions"
+    )
     assert catalog.providers["oxen"].api_key_env == "OXEN_API_KEY"
     assert catalog.providers["openai"].base_url == "https://api.openai.com/v1"
 
@@ -62,8 +65,16 @@ def test_contract_minimal_file_adds_provider_and_model(tmp_path):
     assert model.context_length == 8192
     # No schema given: the standard chat-completions schema.
     params = [n for n, _ in model.parameters()]
-    assert params == ["temperature", "max_tokens", "top_p", "frequency_penalty",
-                      "presence_penalty", "stop", "seed", "stream"]
+    assert params == [
+        "temperature",
+        "max_tokens",
+        "top_p",
+        "frequency_penalty",
+        "presence_penalty",
+        "stop",
+        "seed",
+        "stream",
+    ]
     assert model.required_fields() == ["model", "messages"]
     assert catalog.get("gpt-4-1-2025-04-14") is not None  # built-ins stay
 
@@ -93,27 +104,50 @@ def test_settings_catalog_includes_operator_file():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("[[models]]\nid = 'x'\nprovider = 'local'\n", "model 'x': field 'display_name': is required"),
-        ("[[models]]\nid = 'x'\nprovider = 'nope'\ndisplay_name = 'X'\n",
-         "model 'x': field 'provider': unknown provider 'nope'"),
-        ("[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\ncontext_length = 'big'\n",
-         "model 'x': field 'context_length': must be int"),
-        ("[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\ncontext_length = -5\n",
-         "model 'x': field 'context_length': must be a positive integer"),
-        ("[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\nmultilingual = 'yes'\n",
-         "model 'x': field 'multilingual': must be bool"),
-        ("[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\ncolour = 'red'\n",
-         "model 'x': field 'colour': unknown field"),
-        ("[[models]]\nprovider = 'local'\ndisplay_name = 'X'\n", "models[0]: field 'id': is required"),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\n",
+            "model 'x': field 'display_name': is required",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'nope'\ndisplay_name = 'X'\n",
+            "model 'x': field 'provider': unknown provider 'nope'",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\n"
+            "context_length = 'big'\n",
+            "model 'x': field 'context_length': must be int",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\ncontext_length = -5\n",
+            "model 'x': field 'context_length': must be a positive integer",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\nmultilingual = 'yes'\n",
+            "model 'x': field 'multilingual': must be bool",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\ncolour = 'red'\n",
+            "model 'x': field 'colour': unknown field",
+        ),
+        (
+            "[[models]]\nprovider = 'local'\ndisplay_name = 'X'\n",
+            "models[0]: field 'id': is required",
+        ),
         ("[providers.p]\nname = 'P'\n", "provider 'p': field 'base_url': is required"),
-        ("[providers.p]\nname = 'P'\nbase_url = 'ftp://x'\n",
-         "provider 'p': field 'base_url': must start with http(s)://"),
-        ("[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\n"
-         "[models.json_request_schema.properties.t]\ntype = 'float'\n",
-         "model 'x': field 'json_request_schema.properties.t': type must be"),
-        ("[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\n"
-         "[models.json_request_schema]\nbasic = ['nope']\nproperties = {}\n",
-         "model 'x': field 'json_request_schema.basic': names unknown fields ['nope']"),
+        (
+            "[providers.p]\nname = 'P'\nbase_url = 'ftp://x'\n",
+            "provider 'p': field 'base_url': must start with http(s)://",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\n"
+            "[models.json_request_schema.properties.t]\ntype = 'float'\n",
+            "model 'x': field 'json_request_schema.properties.t': type must be",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\n"
+            "[models.json_request_schema]\nbasic = ['nope']\nproperties = {}\n",
+            "model 'x': field 'json_request_schema.basic': names unknown fields ['nope']",
+        ),
         ("[model]\nid = 'x'\n", "file: field 'model': unknown top-level table"),
         ("[[models]\n", "file: is not valid TOML"),
     ],
@@ -142,7 +176,9 @@ def test_bad_config_stops_startup(tmp_path):
     done = subprocess.run(
         [sys.executable, "manage.py", "check"],
         env={**os.environ, "WORKBENCH_CONFIG": str(path)},
-        capture_output=True, text=True, cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
     )
     assert done.returncode != 0
     assert f"{path}: model 'x': field 'display_name': is required" in done.stderr

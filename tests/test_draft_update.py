@@ -8,19 +8,37 @@ pytestmark = pytest.mark.django_db
 
 
 def post(client, **fields):
-    data = {"model": "fake-chat", "system_prompt": "", "message": "", "param-stream-shown": "1",
-            "param-stream": "true", **fields}
+    data = {
+        "model": "fake-chat",
+        "system_prompt": "",
+        "message": "",
+        "param-stream-shown": "1",
+        "param-stream": "true",
+        **fields,
+    }
     return client.post("/workbench/draft", data, headers={"HX-Request": "true"})
 
 
 def test_values_are_stored_typed_including_zero_and_false(client):
     client.get("/")
-    post(client, **{"param-temperature": "0", "param-seed": "0", "param-stream": "",
-                    "param-stop": "END\nFIN", "message": "draft text"})
+    post(
+        client,
+        **{
+            "param-temperature": "0",
+            "param-seed": "0",
+            "param-stream": "",
+            "param-stop": "END\nFIN",
+            "message": "draft text",
+        },
+    )
     draft = Draft.objects.get()
     assert draft.model_id == "fake-chat"
-    assert draft.parameters == {"temperature": 0, "seed": 0, "stream": False,
-                                "stop": ["END", "FIN"]}
+    assert draft.parameters == {
+        "temperature": 0,
+        "seed": 0,
+        "stream": False,
+        "stop": ["END", "FIN"],
+    }
     assert draft.pending == "draft text"
 
 
@@ -29,7 +47,8 @@ def test_out_of_range_value_is_refused_beside_the_field_and_rest_kept(client):
     post(client, **{"param-temperature": "0.5"})
     r = post(client, **{"param-temperature": "7", "param-top_p": "0.3"})
     html = r.content.decode()
-    assert 'id="error-param-temperature" role="alert" hx-swap-oob="true">Temperature must be at most 2.<' in html
+    expected = "Temperature must be at most 2."
+    assert f'id="error-param-temperature" role="alert" hx-swap-oob="true">{expected}<' in html
     assert 'id="error-param-top_p" role="alert" hx-swap-oob="true"><' in html
     draft = Draft.objects.get()
     assert draft.parameters["temperature"] == 0.5  # the last valid value

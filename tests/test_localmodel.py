@@ -14,7 +14,14 @@ import pytest
 
 from tests.conftest import ROOT, stop, wait_for_port
 from tests.relay_helpers import (
-    connect, next_frame, reload, run_frame, run_id_of, start_draft, status_of, streamed_text,
+    connect,
+    next_frame,
+    reload,
+    run_frame,
+    run_id_of,
+    start_draft,
+    status_of,
+    streamed_text,
     until_finished,
 )
 from tests.testenv import LOCAL_PORT, WORK_DIR
@@ -47,7 +54,9 @@ def test_wheel_without_the_model_is_refused(tmp_path):
 
 def test_missing_package_gets_a_clear_message(monkeypatch):
     monkeypatch.setitem(sys.modules, "xllamacpp", None)
-    with pytest.raises(weights.WeightsError, match="xllamacpp package is missing: run 'make setup'"):
+    with pytest.raises(
+        weights.WeightsError, match="xllamacpp package is missing: run 'make setup'"
+    ):
         server.start_server(Path("/nonexistent.gguf"), 1)
 
 
@@ -60,11 +69,13 @@ def test_cached_weights_are_the_published_file():
 @pytest.fixture(scope="module")
 def local_server():
     """The real llama.cpp server, started by the management command."""
-    log = open(WORK_DIR / "localmodel.log", "ab")
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "localmodel", "--port", str(LOCAL_PORT)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
+    with open(WORK_DIR / "localmodel.log", "ab") as log:  # the child keeps its own handle
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "localmodel", "--port", str(LOCAL_PORT)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     wait_for_port(LOCAL_PORT, proc, timeout=120)
     url = f"http://127.0.0.1:{LOCAL_PORT}"
     deadline = time.monotonic() + 120
@@ -130,8 +141,11 @@ async def test_max_tokens_bounds_the_answer(local_server):
 async def test_stop_closes_the_request_on_the_real_server(local_server):
     draft = await start_draft(MODEL)
     comm = await connect(draft)
-    await comm.send_to(text_data=run_frame("Tell me a very long story about the sea.",
-                                           model=MODEL, max_tokens="4000"))
+    await comm.send_to(
+        text_data=run_frame(
+            "Tell me a very long story about the sea.", model=MODEL, max_tokens="4000"
+        )
+    )
     run_id = run_id_of(await next_frame(comm))
     await next_frame(comm, timeout=60)  # the first text has arrived
 

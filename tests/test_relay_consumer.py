@@ -8,7 +8,14 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.relay_helpers import (
-    connect, next_frame, reload, run_frame, run_id_of, start_draft, status_of, streamed_text,
+    connect,
+    next_frame,
+    reload,
+    run_frame,
+    run_id_of,
+    start_draft,
+    status_of,
+    streamed_text,
     until_finished,
 )
 from workbench.relay.consumer import MAX_FRAME
@@ -24,7 +31,10 @@ async def test_run_streams_text_and_stores_the_answer(fake):
     started = await next_frame(comm)
     assert 'id="conversation"' in started and 'data-role="user"' in started
     assert "Hi there" in started and 'id="run-' in started
-    assert '<button type="button" id="stop" ws-send' in started and "disabled" not in started.split('id="stop"')[1].split(">")[0]
+    assert (
+        '<button type="button" id="stop" ws-send' in started
+        and "disabled" not in started.split('id="stop"')[1].split(">")[0]
+    )
     frames = await until_finished(comm)
     expected = "".join(f"tok{i} " for i in range(30))
     assert streamed_text(frames) == expected
@@ -55,8 +65,11 @@ async def test_first_delta_at_once_later_ones_coalesced(fake):
 
 async def test_exact_parameter_values_reach_the_upstream(fake):
     comm = await connect(await start_draft())
-    await comm.send_to(text_data=run_frame(temperature="0", top_p="1", seed="0", stream=None,
-                                           stop="END\nSTOP", max_tokens="5"))
+    await comm.send_to(
+        text_data=run_frame(
+            temperature="0", top_p="1", seed="0", stream=None, stop="END\nSTOP", max_tokens="5"
+        )
+    )
     await next_frame(comm)
     frames = await until_finished(comm)
     assert status_of(frames) == "done"
@@ -192,20 +205,44 @@ async def test_regenerate_replaces_the_last_answer(fake):
 
 
 ERRORS = [
-    ({"fault": "http_401"}, "fake-chat", "Fake upstream refused the request (401): Incorrect API key provided."),
+    (
+        {"fault": "http_401"},
+        "fake-chat",
+        "Fake upstream refused the request (401): Incorrect API key provided.",
+    ),
     ({"fault": "http_403"}, "fake-chat", "refused the request (403)"),
-    ({"fault": "http_404"}, "fake-chat", "does not know model &#x27;fake-chat&#x27; (404): The model does not exist."),
-    ({"fault": "http_400"}, "fake-chat", "rejected the request (400): Invalid value for &#x27;temperature&#x27;"),
-    ({"fault": "http_429"}, "fake-chat", "rate-limiting requests (429): Rate limit reached for requests.. Retry after 7 s."),
+    (
+        {"fault": "http_404"},
+        "fake-chat",
+        "does not know model &#x27;fake-chat&#x27; (404): The model does not exist.",
+    ),
+    (
+        {"fault": "http_400"},
+        "fake-chat",
+        "rejected the request (400): Invalid value for &#x27;temperature&#x27;",
+    ),
+    (
+        {"fault": "http_429"},
+        "fake-chat",
+        "rate-limiting requests (429): Rate limit reached for requests.. Retry after 7 s.",
+    ),
     ({"fault": "http_500"}, "fake-chat", "had a server error (500)"),
-    ({"fault": "http_503"}, "fake-chat", "had a server error (503): The engine is currently overloaded."),
+    (
+        {"fault": "http_503"},
+        "fake-chat",
+        "had a server error (503): The engine is currently overloaded.",
+    ),
     ({"fault": "html_error"}, "fake-chat", "had a server error (502): &lt;html&gt;"),
     ({"tokens": 50, "rate": 100, "ttft": 0}, "fake-cut", "broke mid-answer"),
     ({"fault": "stall"}, "fake-chat", "stopped sending mid-answer: nothing for 2 s"),
     ({"fault": "no_done"}, "fake-chat", "The stream ended before the answer was complete."),
     ({"fault": "garbage"}, "fake-chat", "a line that is not SSE"),
     ({"fault": "bad_json"}, "fake-chat", "an event that is not JSON"),
-    ({"fault": "error_event"}, "fake-chat", "The model stopped with an error: Model overloaded mid-stream"),
+    (
+        {"fault": "error_event"},
+        "fake-chat",
+        "The model stopped with an error: Model overloaded mid-stream",
+    ),
     ({"fault": "empty"}, "fake-chat", "The model returned an empty answer"),
     ({"ttft": 3}, "fake-chat", "sent nothing for 2 s"),
     ({}, "fake-nowhere", "Could not connect to Nowhere at http://127.0.0.1:"),
@@ -227,7 +264,11 @@ async def test_each_error_is_shown_where_the_answer_would_be(fake, cutter, confi
     answer = (await reload(draft)).messages[-1]
     assert answer["status"] == "error"
     if model == "fake-cut" or config.get("fault") in (
-        "stall", "no_done", "garbage", "bad_json", "error_event"
+        "stall",
+        "no_done",
+        "garbage",
+        "bad_json",
+        "error_event",
     ):
         assert answer["content"].startswith("tok0")  # the partial answer is kept
         assert streamed_text(frames) == answer["content"]
@@ -260,9 +301,11 @@ def elements(html: str) -> list[tuple[str, dict]]:
 
 
 async def test_markup_from_the_model_is_rendered_inert(fake):
-    payload = ('**bold** <script>alert(1)</script> <img src=x onerror=alert(2)> '
-               '<a hx-get="/x" href="javascript:alert(3)">link</a> [ok](https://example.org) '
-               '[bad](javascript:alert(4)) ![pic](https://example.org/p.png)')
+    payload = (
+        "**bold** <script>alert(1)</script> <img src=x onerror=alert(2)> "
+        '<a hx-get="/x" href="javascript:alert(3)">link</a> [ok](https://example.org) '
+        "[bad](javascript:alert(4)) ![pic](https://example.org/p.png)"
+    )
     fake.configure(content=payload)
     comm = await connect(await start_draft())
     await comm.send_to(text_data=run_frame())

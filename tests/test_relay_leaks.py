@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.relay_helpers import connect, next_frame, run_frame, run_id_of, start_draft, until_finished
+from tests.relay_helpers import (
+    connect,
+    next_frame,
+    run_frame,
+    run_id_of,
+    start_draft,
+    until_finished,
+)
 from tests.testenv import FAKE_PORT
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,7 +63,6 @@ async def test_200_stopped_and_failed_runs_leak_nothing(fake):
     await stop_then_fail(0)  # warm up: the pool now holds its idle keep-alive connection
     await settle()
     connections_before = open_connections_to(FAKE_PORT)
-    assert connections_before <= 1
     tasks_before = len(asyncio.all_tasks())
     for i in range(100):
         await stop_then_fail(i)

@@ -109,9 +109,14 @@ def test_form_text_becomes_typed_values(name, raw, expected):
 
 @pytest.mark.parametrize(
     ("name", "raw", "reason"),
-    [("temperature", "abc", "must be a number"), ("temperature", "inf", "must be a number"),
-     ("temperature", "1e999", "finite"), ("max_tokens", "1.5", "whole number"),
-     ("max_tokens", "ten", "whole number"), ("seed", str(2**64), "at most")],
+    [
+        ("temperature", "abc", "must be a number"),
+        ("temperature", "inf", "must be a number"),
+        ("temperature", "1e999", "finite"),
+        ("max_tokens", "1.5", "whole number"),
+        ("max_tokens", "ten", "whole number"),
+        ("seed", str(2**64), "at most"),
+    ],
 )
 def test_bad_form_text_is_refused(name, raw, reason):
     with pytest.raises(ParameterError, match=reason):

@@ -64,7 +64,7 @@ def test_hostile_text_survives_every_snippet():
     assert python_payload(python(provider, body)) == body
     compile(openai_sdk(provider, body), "<sdk>", "exec")
     assert "$OXEN_API_KEY" in curl(provider, body)
-    assert 'os.environ[\'OXEN_API_KEY\']' in python(provider, body)
+    assert "os.environ['OXEN_API_KEY']" in python(provider, body)
     assert "process.env.OXEN_API_KEY" in javascript(provider, body)
 
 

@@ -14,10 +14,17 @@ def test_first_visit_creates_a_draft_with_the_local_model(client):
     assert draft.model_id == "smollm2-135m-instruct"
     assert draft.parameters == {"stream": True}
     html = r.content.decode()
-    for snippet in ('<label for="model">Model</label>', '<label for="system_prompt">System prompt</label>',
-                    '<label for="message">Message</label>', '>Run</button>', '>Stop</button>',
-                    'role="log" aria-label="Conversation"', 'role="tab"', ">Chat</button>",
-                    '<summary>More parameters</summary>'):
+    for snippet in (
+        '<label for="model">Model</label>',
+        '<label for="system_prompt">System prompt</label>',
+        '<label for="message">Message</label>',
+        ">Run</button>",
+        ">Stop</button>",
+        'role="log" aria-label="Conversation"',
+        'role="tab"',
+        ">Chat</button>",
+        "<summary>More parameters</summary>",
+    ):
         assert snippet in html
 
 
@@ -50,10 +57,20 @@ def test_reload_shows_the_stored_conversation(client):
     client.get("/")
     draft = Draft.objects.get()
     draft.add_message("user", "Hello <b>there</b>")
-    draft.add_message("assistant", "**bold** <script>alert(1)</script>", status="done",
-                      figures={"ttft_ms": 12.0, "total_ms": 40.0, "prompt_tokens": 3,
-                               "completion_tokens": 5, "approximate": False,
-                               "tokens_per_second": 9.5, "finish_reason": "stop"})
+    draft.add_message(
+        "assistant",
+        "**bold** <script>alert(1)</script>",
+        status="done",
+        figures={
+            "ttft_ms": 12.0,
+            "total_ms": 40.0,
+            "prompt_tokens": 3,
+            "completion_tokens": 5,
+            "approximate": False,
+            "tokens_per_second": 9.5,
+            "finish_reason": "stop",
+        },
+    )
     draft.save()
     html = client.get("/").content.decode()
     assert "Hello &lt;b&gt;there&lt;/b&gt;" in html

@@ -37,9 +37,7 @@ class Catalog:
     def provider_of(self, model: Model) -> Provider:
         return self.providers[model.provider]
 
-    def search(
-        self, *, provider: str = "", capability: str = "", text: str = ""
-    ) -> list[Model]:
+    def search(self, *, provider: str = "", capability: str = "", text: str = "") -> list[Model]:
         text = text.strip().lower()
         return [
             m
@@ -162,7 +160,10 @@ def _parse_model(data: Any, path: Path | str, index: int, providers: dict) -> Mo
         extra = schema["extends"] == "standard" and schema.get("properties", {})
         if not isinstance(extra, dict):
             raise CatalogError(path, entry, "json_request_schema.extends", "must be 'standard'")
-        schema = {**standard_schema(extra), "basic": schema.get("basic", standard_schema()["basic"])}
+        schema = {
+            **standard_schema(extra),
+            "basic": schema.get("basic", standard_schema()["basic"]),
+        }
     _check_schema(schema, path, entry)
     return Model(json_request_schema=schema, **fields)
 

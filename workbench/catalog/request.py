@@ -66,7 +66,11 @@ def build_body(
 
 def example_body(model: Model, provider: Provider, level: str) -> dict[str, Any]:
     """The model page's examples: minimal, basic parameters, or all parameters."""
-    names = {"minimal": [], "basic": model.basic_parameters(), "all": [n for n, _ in model.parameters()]}[level]
+    names = {
+        "minimal": [],
+        "basic": model.basic_parameters(),
+        "all": [n for n, _ in model.parameters()],
+    }[level]
     props = dict(model.parameters())
     values = {}
     for name in names:

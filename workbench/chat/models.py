@@ -26,6 +26,9 @@ class Draft(models.Model):
     pending = models.TextField(blank=True, default="")  # the unsent Message box
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return f"Draft {self.pk} ({self.model_id}, {len(self.messages)} messages)"
+
     @classmethod
     def start(cls, model_id: str | None = None) -> "Draft":
         model = get_catalog().get(model_id or "") or get_catalog().default_model()

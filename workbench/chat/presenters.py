@@ -53,9 +53,7 @@ def panel_fields(
 ) -> tuple[list[dict], list[dict]]:
     """(basic, more) fields of the parameter panel, in the schema's order."""
     basic = set(model.basic_parameters())
-    fields = [
-        _field(n, p, values.get(n), typed or {}, errors or {}) for n, p in model.parameters()
-    ]
+    fields = [_field(n, p, values.get(n), typed or {}, errors or {}) for n, p in model.parameters()]
     return [f for f in fields if f["name"] in basic], [f for f in fields if f["name"] not in basic]
 
 

@@ -70,7 +70,9 @@ class RelayConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             raise FrameError("Binary frames are not accepted; send JSON text.")
         if len(text_data) > MAX_FRAME:
-            raise FrameError(f"Frame too large ({len(text_data):,} characters; limit {MAX_FRAME:,}).")
+            raise FrameError(
+                f"Frame too large ({len(text_data):,} characters; limit {MAX_FRAME:,})."
+            )
         try:
             frame = json.loads(text_data)
         except ValueError:
@@ -168,8 +170,13 @@ def finish_run(draft_id: str, run_id: str, result: RunResult) -> str:
     an answer that cost time and tokens is never dropped.
     """
     draft = Draft.locked(draft_id)
-    message = {"role": "assistant", "content": result.text, "status": result.status,
-               "error": result.error, "figures": result.figures}
+    message = {
+        "role": "assistant",
+        "content": result.text,
+        "status": result.status,
+        "error": result.error,
+        "figures": result.figures,
+    }
     if draft is None:
         return notice("This workbench was removed while the answer was streaming.")
     places = [i for i, m in enumerate(draft.messages) if m.get("run") == run_id]

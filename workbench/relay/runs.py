@@ -94,8 +94,12 @@ class Run:
         text = "".join(parts)
         if status == "done" and not text:
             status = "error"
-            error = f"The model returned an empty answer (finish reason: {finish_reason or 'none'})."
-        return RunResult(text, status, error, _figures(started, first, ended, usage, pieces, finish_reason))
+            error = (
+                f"The model returned an empty answer (finish reason: {finish_reason or 'none'})."
+            )
+        return RunResult(
+            text, status, error, _figures(started, first, ended, usage, pieces, finish_reason)
+        )
 
 
 def _figures(

@@ -80,7 +80,9 @@ def _upstream_message(raw: bytes) -> str:
     return text[:500]
 
 
-def http_error(provider: Provider, model_id: str, response: httpx.Response, raw: bytes) -> UpstreamError:
+def http_error(
+    provider: Provider, model_id: str, response: httpx.Response, raw: bytes
+) -> UpstreamError:
     status = response.status_code
     detail = _upstream_message(raw) or response.reason_phrase
     name = provider.name
@@ -88,11 +90,15 @@ def http_error(provider: Provider, model_id: str, response: httpx.Response, raw:
         hint = f" Check {provider.api_key_env}." if provider.api_key_env else ""
         return UpstreamError("auth", f"{name} refused the request ({status}): {detail}.{hint}")
     if status == 404:
-        return UpstreamError("not_found", f"{name} does not know model '{model_id}' (404): {detail}")
+        return UpstreamError(
+            "not_found", f"{name} does not know model '{model_id}' (404): {detail}"
+        )
     if status == 429:
         retry = response.headers.get("retry-after")
         wait = f" Retry after {retry} s." if retry else ""
-        return UpstreamError("rate_limited", f"{name} is rate-limiting requests (429): {detail}.{wait}")
+        return UpstreamError(
+            "rate_limited", f"{name} is rate-limiting requests (429): {detail}.{wait}"
+        )
     if status >= 500:
         return UpstreamError("server", f"{name} had a server error ({status}): {detail}")
     return UpstreamError("bad_request", f"{name} rejected the request ({status}): {detail}")
@@ -117,7 +123,9 @@ async def _sse_payloads(response: httpx.Response) -> AsyncIterator[dict[str, Any
         if not line or line.startswith((":", "event:", "id:", "retry:")):
             continue
         if not line.startswith("data:"):
-            raise UpstreamError("malformed", f"The stream held a line that is not SSE: {line[:200]!r}")
+            raise UpstreamError(
+                "malformed", f"The stream held a line that is not SSE: {line[:200]!r}"
+            )
         payload = line[5:].strip()
         if payload == "[DONE]":
             return
@@ -167,7 +175,8 @@ async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[Even
                     yield Event(json.loads(raw))
                 except ValueError:
                     raise UpstreamError(
-                        "malformed", f"The reply is not JSON: {raw[:200].decode('utf-8', 'replace')!r}"
+                        "malformed",
+                        f"The reply is not JSON: {raw[:200].decode('utf-8', 'replace')!r}",
                     ) from None
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise connect_error(provider, exc) from None

@@ -15,10 +15,26 @@ from workbench.catalog.entries import Provider
 # Fields the openai package takes as keyword arguments; any other field goes
 # into extra_body so that the SDK sends it unchanged.
 OPENAI_SDK_FIELDS = {
-    "model", "messages", "temperature", "max_tokens", "max_completion_tokens", "top_p",
-    "frequency_penalty", "presence_penalty", "stop", "seed", "stream", "stream_options",
-    "n", "logprobs", "top_logprobs", "logit_bias", "response_format", "tools",
-    "tool_choice", "user",
+    "model",
+    "messages",
+    "temperature",
+    "max_tokens",
+    "max_completion_tokens",
+    "top_p",
+    "frequency_penalty",
+    "presence_penalty",
+    "stop",
+    "seed",
+    "stream",
+    "stream_options",
+    "n",
+    "logprobs",
+    "top_logprobs",
+    "logit_bias",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "user",
 }
 
 

@@ -1,0 +1,289 @@
+"""Benchmark the relay: the same streams read directly from the upstream and
+through the workbench websocket, side by side, in one run.
+
+    python bench/relay.py [--trials 200] [--concurrency 1,100,500]
+
+Starts the fake upstream (tests/fake_upstream.py) and the real workbench app
+under daphne, each in its own process, on loopback. Prints:
+- added time to first token (median, p99) for one stream,
+- the throughput ratio (relayed / direct) for one fast stream,
+- for N concurrent streams of 50 tokens/s: added inter-token delay p99,
+  errors, and the workbench process's CPU and RSS per stream.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.testenv import free_port  # noqa: E402
+
+STAMP = re.compile(r"@(\d+\.\d+)")
+DELTA = re.compile(r'<span hx-swap-oob="beforeend:#answer-\w+">(.*?)</span>', re.S)
+FINISHED = re.compile(r'data-status="(done|stopped|error)" hx-swap-oob="outerHTML:#run-')
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Servers:
+    def __init__(self) -> None:
+        self.tmp = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
+        self.fake_port, self.web_port = free_port(), free_port()
+        (self.tmp / "catalog.toml").write_text(
+            f'[providers.fake]\nname = "Fake"\nbase_url = "http://127.0.0.1:{self.fake_port}/v1"\n'
+            '[[models]]\nid = "fake-chat"\nprovider = "fake"\ndisplay_name = "Fake"\n'
+        )
+        self.env = {
+            **os.environ,
+            "DEBUG": "0",
+            "WORKBENCH_HTTPS": "0",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "WORKBENCH_CONFIG": str(self.tmp / "catalog.toml"),
+            "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.sqlite3'}",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self) -> None:
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=self.env, check=True)
+        subprocess.run(
+            [*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True
+        )
+        for app, port in (
+            ("tests.fake_upstream:app", self.fake_port),
+            ("workbench.asgi:application", self.web_port),
+        ):
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "daphne",
+                        "-v0",
+                        "-b",
+                        "127.0.0.1",
+                        "-p",
+                        str(port),
+                        app,
+                    ],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        for port in (self.fake_port, self.web_port):
+            for _ in range(200):
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+
+    @property
+    def web_pid(self) -> int:
+        return self.procs[1].pid
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+            proc.wait(10)
+
+    def configure(self, **cfg) -> None:
+        httpx.post(
+            f"http://127.0.0.1:{self.fake_port}/_control/config", json=cfg
+        ).raise_for_status()
+
+
+async def direct_stream(client: httpx.AsyncClient, url: str) -> tuple[float, float, list[float]]:
+    """(ttft, last token time, delays of stamped tokens) read straight from the upstream."""
+    body = {"model": "fake-chat", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    start = time.perf_counter()
+    first = last = 0.0
+    delays: list[float] = []
+    async with client.stream("POST", f"{url}/v1/chat/completions", json=body) as response:
+        async for line in response.aiter_lines():
+            if not line.startswith("data: {"):
+                continue
+            now_wall, now = time.time(), time.perf_counter()
+            choices = json.loads(line[6:])["choices"]
+            text = "".join((c["delta"].get("content") or "") for c in choices)
+            if text:
+                first = first or now - start
+                last = now - start
+                delays += [now_wall - float(s) for s in STAMP.findall(text)]
+    return first, last, delays
+
+
+class Browser:
+    """One workbench page: a session with its draft, and its websocket."""
+
+    def __init__(self, base: str):
+        self.base = base
+
+    async def open(self, client: httpx.AsyncClient) -> None:
+        response = await client.get(f"{self.base}/workbench?model=fake-chat")
+        cookie = "; ".join(f"{k}={v}" for k, v in response.cookies.items())
+        ws_url = self.base.replace("http", "ws") + "/ws/relay"
+        self.ws = await websockets.connect(
+            ws_url, additional_headers={"Cookie": cookie, "Origin": self.base}, max_size=None
+        )
+
+    async def run(self) -> tuple[float, float, list[float], str]:
+        frame = {
+            "type": "run",
+            "model": "fake-chat",
+            "system_prompt": "",
+            "message": "hi",
+            "param-stream-shown": "1",
+            "param-stream": "true",
+        }
+        start = time.perf_counter()
+        await self.ws.send(json.dumps(frame))
+        first = last = 0.0
+        delays: list[float] = []
+        while True:
+            message = await self.ws.recv()
+            now_wall, now = time.time(), time.perf_counter()
+            found = FINISHED.search(message)
+            if found:
+                return first, last, delays, found.group(1)
+            for text in DELTA.findall(message):
+                first = first or now - start
+                last = now - start
+                delays += [now_wall - float(s) for s in STAMP.findall(text)]
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+async def ttft(servers: Servers, trials: int) -> dict:
+    servers.configure(tokens=5)
+    up = f"http://127.0.0.1:{servers.fake_port}"
+    async with httpx.AsyncClient(timeout=30) as client:
+        page = Browser(f"http://127.0.0.1:{servers.web_port}")
+        await page.open(client)
+        direct, relayed = [], []
+        for _ in range(trials):  # interleaved, so drift hits both alike
+            direct.append((await direct_stream(client, up))[0])
+            relayed.append((await page.run())[0])
+        await page.close()
+    added = [r - d for r, d in zip(relayed, direct, strict=True)]
+    return {
+        "direct_ms": (statistics.median(direct) * 1e3, percentile(direct, 99) * 1e3),
+        "relayed_ms": (statistics.median(relayed) * 1e3, percentile(relayed, 99) * 1e3),
+        "added_ms": (statistics.median(added) * 1e3, percentile(added, 99) * 1e3),
+    }
+
+
+async def throughput(servers: Servers, tokens: int = 5000) -> dict:
+    servers.configure(tokens=tokens)
+    up = f"http://127.0.0.1:{servers.fake_port}"
+    async with httpx.AsyncClient(timeout=60) as client:
+        _, direct_last, _ = await direct_stream(client, up)
+        page = Browser(f"http://127.0.0.1:{servers.web_port}")
+        await page.open(client)
+        _, relayed_last, _, _ = await page.run()
+        await page.close()
+    return {
+        "direct_tps": tokens / direct_last,
+        "relayed_tps": tokens / relayed_last,
+        "ratio": direct_last / relayed_last,
+    }
+
+
+async def concurrent(servers: Servers, n: int, tokens: int, rate: float) -> dict:
+    servers.configure(tokens=tokens, rate=rate, stamp=True)
+    base = f"http://127.0.0.1:{servers.web_port}"
+    up = f"http://127.0.0.1:{servers.fake_port}"
+    limits = httpx.Limits(max_connections=n + 10)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        direct = await asyncio.gather(*(direct_stream(client, up) for _ in range(n)))
+        pages = [Browser(base) for _ in range(n)]
+        await asyncio.gather(*(p.open(client) for p in pages))
+        rss_before, cpu_before = proc_rss_mb(servers.web_pid), proc_cpu_seconds(servers.web_pid)
+        results = await asyncio.gather(*(p.run() for p in pages), return_exceptions=True)
+        cpu = proc_cpu_seconds(servers.web_pid) - cpu_before
+        rss = proc_rss_mb(servers.web_pid) - rss_before
+        await asyncio.gather(*(p.close() for p in pages), return_exceptions=True)
+    ok = [r for r in results if not isinstance(r, BaseException) and r[3] == "done"]
+    direct_delays = [d for r in direct for d in r[2]]
+    relayed_delays = [d for r in ok for d in r[2]]
+    return {
+        "n": n,
+        "errors": n - len(ok),
+        "direct_p99_ms": percentile(direct_delays, 99) * 1e3,
+        "relayed_p99_ms": percentile(relayed_delays, 99) * 1e3 if relayed_delays else float("nan"),
+        "cpu_ms_per_stream": cpu / n * 1e3,
+        "rss_kb_per_stream": rss / n * 1024,
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--concurrency", default="1,100,500")
+    parser.add_argument("--tokens", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=50)
+    args = parser.parse_args()
+    servers = Servers()
+    servers.start()
+    try:
+        t = await ttft(servers, args.trials)
+        print(f"TTFT, one stream, {args.trials} trials (median / p99):")
+        for key in ("direct_ms", "relayed_ms", "added_ms"):
+            print(f"  {key:11} {t[key][0]:7.2f} / {t[key][1]:7.2f} ms")
+        tp = await throughput(servers)
+        print(
+            f"Throughput, one stream: direct {tp['direct_tps']:.0f} tok/s, relayed "
+            f"{tp['relayed_tps']:.0f} tok/s, ratio {tp['ratio']:.2f}"
+        )
+        print(
+            f"Concurrent streams of {args.tokens} tokens at {args.rate:g} tok/s "
+            "(inter-token delay = token received - token sent):"
+        )
+        print("      N  errors  direct p99  relayed p99  added p99  CPU/stream  RSS/stream")
+        for n in (int(x) for x in args.concurrency.split(",")):
+            c = await concurrent(servers, n, args.tokens, args.rate)
+            added = c["relayed_p99_ms"] - c["direct_p99_ms"]
+            print(
+                f"  {n:5}  {c['errors']:6}  {c['direct_p99_ms']:8.1f}ms"
+                f"  {c['relayed_p99_ms']:9.1f}ms  {added:7.1f}ms"
+                f"  {c['cpu_ms_per_stream']:7.1f}ms  {c['rss_kb_per_stream']:7.1f}KB"
+            )
+    finally:
+        servers.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
