@@ -31,7 +31,8 @@ def test_first_visit_creates_a_draft_with_the_local_model(client):
 def test_model_query_chooses_the_model_and_keeps_the_draft(client):
     client.get("/")
     r = client.get("/workbench", {"model": "gpt-4-1-2025-04-14"})
-    assert r.status_code == 200
+    assert r.status_code == 302 and r["Location"] == "/workbench"
+    r = client.get("/workbench")
     assert '<option value="gpt-4-1-2025-04-14" selected>' in r.content.decode()
     assert Draft.objects.count() == 1
 
@@ -43,7 +44,9 @@ def test_unknown_model_query_is_404_with_reason(client):
 
 
 def test_parameters_render_from_the_schema(client):
-    html = client.get("/workbench", {"model": "smollm2-135m-instruct"}).content.decode()
+    html = client.get(
+        "/workbench", {"model": "smollm2-135m-instruct"}, follow=True
+    ).content.decode()
     basic, more = html.split("<summary>More parameters</summary>")
     assert '<label for="param-temperature">Temperature</label>' in basic
     assert 'type="range"' in basic and 'aria-hidden="true"' in basic

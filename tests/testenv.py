@@ -27,6 +27,7 @@ CATALOG = f"""
 [providers.fake]
 name = "Fake upstream"
 base_url = "http://127.0.0.1:{FAKE_PORT}/v1"
+read_timeout = 2
 
 [providers.fakekeyed]
 name = "Fake keyed"
@@ -71,7 +72,6 @@ for key, value in {
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "WORKBENCH_CONFIG": str(WORK_DIR / "catalog.toml"),
     "WORKBENCH_LOCAL_PORT": str(LOCAL_PORT),
-    "WORKBENCH_UPSTREAM_READ_TIMEOUT": "2",
     "FAKE_UPSTREAM_PORT": str(FAKE_PORT),
 }.items():
     os.environ[key] = value  # the suite defines its own environment

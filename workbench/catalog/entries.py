@@ -13,6 +13,8 @@ class Provider:
     api_key_env: str | None = None
     # llama.cpp and OpenAI accept stream_options.include_usage; some proxies reject it.
     stream_usage: bool = True
+    # Longest silence (seconds) between two bytes of an answer, the first included.
+    read_timeout: float = 60.0
 
     @property
     def chat_completions_url(self) -> str:

@@ -62,6 +62,7 @@ _PROVIDER_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "base_url": ((str,), True),
     "api_key_env": ((str,), False),
     "stream_usage": ((bool,), False),
+    "read_timeout": ((int, float), False),
 }
 _INT = (int,)
 _MODEL_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -109,6 +110,8 @@ def _check_fields(data: Any, spec: dict, path: Path | str, entry: str) -> dict[s
 
 def _parse_provider(pid: str, data: Any, path: Path | str) -> Provider:
     fields = _check_fields(data, _PROVIDER_FIELDS, path, f"provider '{pid}'")
+    if fields.get("read_timeout", 1) <= 0:
+        raise CatalogError(path, f"provider '{pid}'", "read_timeout", "must be positive")
     base_url = fields["base_url"].replace("{local_port}", str(settings.WORKBENCH_LOCAL_PORT))
     if not base_url.startswith(("http://", "https://")):
         raise CatalogError(path, f"provider '{pid}'", "base_url", "must start with http(s)://")

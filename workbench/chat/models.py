@@ -7,9 +7,9 @@ from typing import Any
 
 from django.db import models
 
-from workbench.catalog.entries import Model
+from workbench.catalog.entries import Model, Provider
 from workbench.catalog.registry import get_catalog
-from workbench.catalog.request import build_body
+from workbench.catalog.request import RequestError, build_body
 
 # The workbench streams unless the person turns it off (the API default is off).
 INITIAL_PARAMETERS = {"stream": True}
@@ -39,6 +39,10 @@ class Draft(models.Model):
         """The chosen model; a model removed from the catalog falls back to the default."""
         return get_catalog().get(self.model_id) or get_catalog().default_model()
 
+    @property
+    def provider(self) -> Provider:
+        return get_catalog().provider_of(self.model)
+
     def switch_model(self, model_id: str) -> None:
         """Keep the parameters the new model also accepts, with their values."""
         if model_id == self.model_id:
@@ -61,9 +65,7 @@ class Draft(models.Model):
         text = self.pending if pending is None else pending
         if text:
             messages.append({"role": "user", "content": text})
-        model = self.model
-        provider = get_catalog().provider_of(model)
-        return build_body(model, provider, messages, self.parameters, self.system_prompt)
+        return build_body(self.model, self.provider, messages, self.parameters, self.system_prompt)
 
     PANEL_FIELDS = ("model_id", "system_prompt", "parameters", "pending", "updated_at")
 
@@ -75,6 +77,36 @@ class Draft(models.Model):
     def locked(cls, pk: Any) -> "Draft | None":
         """The draft, locked for a read-modify-write of its messages (inside atomic())."""
         return cls.objects.select_for_update().filter(pk=pk).first()
+
+    def load_body(self, body: dict[str, Any]) -> None:
+        """Take model, prompt, conversation and parameters from a request body.
+
+        The inverse of ``request_body``: a leading system message becomes the
+        system prompt and a trailing user message the Message box. Raises
+        RequestError (nothing changed) when the body does not fit a model.
+        """
+        model = get_catalog().get(str(body.get("model", "")))
+        if model is None:
+            raise RequestError(
+                {
+                    "model": f"Unknown model {body.get('model')!r}: add it to the "
+                    "catalog (WORKBENCH_CONFIG) first."
+                }
+            )
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("content"), str) for m in messages
+        ):
+            raise RequestError({"messages": "must be a list of {role, content} with text content"})
+        messages = [{"role": m.get("role"), "content": m["content"]} for m in messages]
+        system = messages.pop(0)["content"] if messages and messages[0]["role"] == "system" else ""
+        pending = messages.pop()["content"] if messages and messages[-1]["role"] == "user" else ""
+        params = {k: v for k, v in body.items() if k not in ("model", "messages", "stream_options")}
+        provider = get_catalog().provider_of(model)
+        convo = messages + ([{"role": "user", "content": pending}] if pending else [])
+        build_body(model, provider, convo, params, system)  # refuses what does not fit
+        self.model_id, self.system_prompt, self.pending = model.id, system, pending
+        self.messages, self.parameters = messages, params
 
     def add_message(self, role: str, content: str, **extra: Any) -> int:
         self.messages.append({"role": role, "content": content, **extra})

@@ -10,8 +10,11 @@ from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
 from workbench.catalog.entries import Model
+from workbench.catalog.request import RequestError
 from workbench.chat.markdown import render_markdown
 from workbench.chat.panel import PARAM_PREFIX
+from workbench.snippets.generate import LANGUAGES, json_text
+from workbench.snippets.highlight import highlight
 
 
 def _as_text(prop: dict[str, Any], value: Any) -> str:
@@ -55,6 +58,22 @@ def panel_fields(
     basic = set(model.basic_parameters())
     fields = [_field(n, p, values.get(n), typed or {}, errors or {}) for n, p in model.parameters()]
     return [f for f in fields if f["name"] in basic], [f for f in fields if f["name"] not in basic]
+
+
+def api_view(draft: Any) -> dict[str, Any]:
+    """The API tab: what Run would send now, as code in every language, or why nothing."""
+    try:
+        body = draft.request_body()
+    except RequestError as exc:
+        return {"problem": "; ".join(f"{k}: {v}" for k, v in exc.errors.items())}
+    provider = draft.provider
+    snippets = []
+    for key, (label, lexer, generate) in LANGUAGES.items():
+        code = generate(provider, body)
+        snippets.append({"id": key, "label": label, "code": code, "html": highlight(code, lexer)})
+    code = json_text(body) + "\n"
+    snippets.append({"id": "json", "label": "JSON", "code": code, "html": highlight(code, "json")})
+    return {"snippets": snippets}
 
 
 def message_view(index: int, message: dict[str, Any]) -> dict[str, Any]:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("workbench/messages/<int:index>", views.message, name="message"),
     path("workbench/messages/<int:index>/delete", views.message_delete, name="message-delete"),
     path("workbench/clear", views.clear, name="clear"),
+    path("workbench/import", views.import_request, name="import"),
 ]

@@ -5,14 +5,16 @@ from typing import Any
 from django import forms
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from workbench.catalog.registry import get_catalog
-from workbench.catalog.request import ROLES
+from workbench.catalog.request import ROLES, RequestError
 from workbench.chat.models import Draft
 from workbench.chat.panel import MAX_TEXT, apply_panel
-from workbench.chat.presenters import message_view, messages_view, panel_fields
+from workbench.chat.presenters import api_view, message_view, messages_view, panel_fields
+from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 
 PAGE = "chat/workbench.html"
 SESSION_KEY = "draft_id"
@@ -47,6 +49,7 @@ def page_context(draft: Draft, typed: dict | None = None, errors: dict | None = 
         "more_fields": more,
         "messages": messages_view(draft.messages),
         "errors": errors or {},
+        "api": api_view(draft),
     }
 
 
@@ -59,7 +62,10 @@ def workbench(request: HttpRequest) -> HttpResponse:
             ctx = page_context(draft, errors={"model": f"Unknown model '{model_id}'."})
             return render(request, PAGE, ctx, status=404)
         draft.switch_model(model_id)
-        draft.save()
+        draft.save_panel()
+    if model_id:
+        # The choice now lives in the draft; a reload of ?model= would undo later changes.
+        return redirect("workbench")
     return render(request, PAGE, page_context(draft))
 
 
@@ -99,8 +105,10 @@ def message(request: HttpRequest, index: int) -> HttpResponse:
             return render(request, PAGE + "#message-edit", ctx, status=400)
         found.update(role=form.cleaned_data["role"], content=form.cleaned_data["content"])
         draft.save(update_fields=MESSAGE_FIELDS)
-    template = "#message-edit" if request.GET.get("edit") else "#message"
-    return render(request, PAGE + template, {"m": message_view(index, found)})
+    if request.GET.get("edit"):
+        return render(request, PAGE + "#message-edit", {"m": message_view(index, found)})
+    ctx = {"m": message_view(index, found), "api": api_view(draft)}
+    return render(request, PAGE + "#message-saved", ctx)
 
 
 @require_POST
@@ -111,7 +119,7 @@ def message_delete(request: HttpRequest, index: int) -> HttpResponse:
         return HttpResponseBadRequest("That message no longer exists; reload the page.")
     del draft.messages[index]
     draft.save(update_fields=MESSAGE_FIELDS)
-    return render(request, PAGE + "#conversation", page_context(draft))
+    return render(request, PAGE + "#conversation-changed", page_context(draft))
 
 
 @require_POST
@@ -127,7 +135,7 @@ def message_add(request: HttpRequest) -> HttpResponse:
     draft.save(update_fields=[*MESSAGE_FIELDS, "pending"])
     ctx = page_context(draft)
     ctx["clear_message"] = True
-    return render(request, PAGE + "#conversation", ctx)
+    return render(request, PAGE + "#conversation-changed", ctx)
 
 
 @require_POST
@@ -136,4 +144,28 @@ def clear(request: HttpRequest) -> HttpResponse:
     draft = current_draft(request, lock=True)
     draft.messages = []
     draft.save(update_fields=MESSAGE_FIELDS)
-    return render(request, PAGE + "#conversation", page_context(draft))
+    return render(request, PAGE + "#conversation-changed", page_context(draft))
+
+
+@require_POST
+@transaction.atomic
+def import_request(request: HttpRequest) -> HttpResponse:
+    """Load a pasted cURL command, JSON body or API-tab code into the workbench.
+
+    On success the page reloads with the imported state; on failure only the
+    reason is shown, and nothing on screen changes.
+    """
+    draft = current_draft(request, lock=True)
+    text = request.POST.get("import_text", "")
+    try:
+        if len(text) > MAX_TEXT:
+            raise UnreadableSnippet(f"The pasted text is too long (limit {MAX_TEXT:,} characters).")
+        draft.load_body(parse_pasted(text))
+    except (UnreadableSnippet, RequestError) as exc:
+        problem = "; ".join(exc.errors.values()) if isinstance(exc, RequestError) else str(exc)
+        ctx = {"import_error": f"Could not import: {problem}", "oob": False}
+        return render(request, PAGE + "#import-error", ctx)
+    draft.save()
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = reverse("workbench")
+    return response

@@ -19,7 +19,7 @@ from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.models import Draft
 from workbench.chat.panel import apply_panel, as_multivalue
-from workbench.chat.presenters import message_view, messages_view
+from workbench.chat.presenters import api_view, message_view, messages_view
 from workbench.chat.views import SESSION_KEY
 from workbench.relay.runs import Run, RunResult, new_run_id
 
@@ -186,5 +186,10 @@ def finish_run(draft_id: str, run_id: str, result: RunResult) -> str:
     else:
         index = draft.add_message(**message)
     draft.save(update_fields=["messages", "updated_at"])
-    ctx = {"oob": True, "oob_target": f"#run-{run_id}", "m": message_view(index, message)}
+    ctx = {
+        "oob": True,
+        "oob_target": f"#run-{run_id}",
+        "m": message_view(index, message),
+        "api": api_view(draft),
+    }
     return render_to_string(PAGE + "#run-finished", ctx)

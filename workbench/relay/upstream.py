@@ -4,7 +4,6 @@ and errors a person can act on.
 
 import asyncio
 import json
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +13,6 @@ import httpx
 from workbench.catalog.entries import Provider
 
 CONNECT_TIMEOUT = 5.0
-# Longest silence between two bytes, first token included; tests shorten it.
-READ_TIMEOUT = float(os.environ.get("WORKBENCH_UPSTREAM_READ_TIMEOUT", "60"))
 ERROR_BODY_LIMIT = 64 * 1024
 
 _client: httpx.AsyncClient | None = None
@@ -28,7 +25,7 @@ def client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
     if _client is None or _client_loop is not loop or _client.is_closed:
         _client = httpx.AsyncClient(
-            timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT, pool=CONNECT_TIMEOUT),
+            timeout=httpx.Timeout(60.0, connect=CONNECT_TIMEOUT, pool=CONNECT_TIMEOUT),
             limits=httpx.Limits(max_connections=2000, max_keepalive_connections=200),
         )
         _client_loop = loop
@@ -153,10 +150,11 @@ async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[Even
     response at once, and with it the connection.
     """
     headers = headers_for(provider)
+    timeout = httpx.Timeout(provider.read_timeout, connect=CONNECT_TIMEOUT, pool=CONNECT_TIMEOUT)
     started = False
     try:
         async with client().stream(
-            "POST", provider.chat_completions_url, json=body, headers=headers
+            "POST", provider.chat_completions_url, json=body, headers=headers, timeout=timeout
         ) as response:
             if response.status_code >= 400:
                 raw = b""
@@ -183,7 +181,7 @@ async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[Even
     except httpx.ReadTimeout:
         when = "stopped sending mid-answer: nothing" if started else "sent nothing"
         raise UpstreamError(
-            "timeout", f"{provider.name} {when} for {READ_TIMEOUT:.0f} s; gave up waiting."
+            "timeout", f"{provider.name} {when} for {provider.read_timeout:g} s; gave up waiting."
         ) from None
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
         raise UpstreamError(

@@ -112,14 +112,15 @@ def python(provider: Provider, body: dict[str, Any]) -> str:
 def openai_sdk(provider: Provider, body: dict[str, Any]) -> str:
     args = {k: v for k, v in body.items() if k in OPENAI_SDK_FIELDS}
     extra = {k: v for k, v in body.items() if k not in OPENAI_SDK_FIELDS}
-    key = (
-        f"os.environ[{provider.api_key_env!r}]"
-        if provider.api_key_env
-        else '"none"  # this provider takes no key'
-    )
     call = "".join(f"    {k}={py_literal(v, 1)},\n" for k, v in args.items())
     if extra:
         call += f"    extra_body={py_literal(extra, 1)},\n"
+    if provider.api_key_env:
+        imports, key = "from openai import OpenAI", f"os.environ[{provider.api_key_env!r}]"
+    else:
+        # The SDK insists on a key; this provider takes none, so none is sent.
+        imports, key = "from openai import OpenAI, omit", '"none"'
+        call += '    extra_headers={"Authorization": omit},\n'
     if body.get("stream"):
         use = (
             "for chunk in completion:\n"
@@ -130,7 +131,7 @@ def openai_sdk(provider: Provider, body: dict[str, Any]) -> str:
     else:
         use = "print(completion.choices[0].message.content)\n"
     return (
-        "import os\n\nfrom openai import OpenAI\n\n"
+        f"import os\n\n{imports}\n\n"
         f"client = OpenAI(\n    base_url={provider.base_url!r},\n    api_key={key},\n)\n"
         f"completion = client.chat.completions.create(\n{call})\n{use}"
     )
@@ -161,16 +162,22 @@ console.log(data.choices[0].message.content);
 """
 
 
+def js_template(text: str) -> str:
+    """A JS template literal holding ``text`` exactly (backslashes, backticks, ${ escaped)."""
+    return "`" + text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${") + "`"
+
+
 def javascript(provider: Provider, body: dict[str, Any]) -> str:
     headers = ['  "Content-Type": "application/json",']
     if provider.api_key_env:
         headers.insert(0, f"  Authorization: `Bearer ${{process.env.{provider.api_key_env}}}`,")
+    # The body stays JSON text: JSON.parse would round integers above 2**53 (a seed).
     return (
         f"const url = {json.dumps(provider.chat_completions_url)};\n"
         "const headers = {\n" + "\n".join(headers) + "\n};\n"
-        f"const payload = {json_text(body)};\n\n"
+        f"const body = {js_template(json_text(body))};\n\n"
         "const response = await fetch(url, {\n"
-        '  method: "POST",\n  headers,\n  body: JSON.stringify(payload),\n});\n'
+        '  method: "POST",\n  headers,\n  body,\n});\n'
         "if (!response.ok) {\n"
         "  throw new Error(`${response.status} ${await response.text()}`);\n}\n"
         + (_JS_STREAM if body.get("stream") else _JS_ONCE)

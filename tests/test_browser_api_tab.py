@@ -1,0 +1,62 @@
+"""The API tab in a real Chromium: it follows the form, and Copy copies exactly."""
+
+import json
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_api_tab_follows_the_form_and_copies_exact_text(page: Page, fake):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/workbench?model=fake-chat")
+    page.get_by_role("spinbutton", name="Temperature").fill("0.35")
+    page.get_by_role("textbox", name="Message").fill('It\'s a "test" with $HOME')
+    page.get_by_role("tab", name="API").click()
+    snippets = page.get_by_role("tablist", name="Snippets")
+    expected = {
+        "cURL": '"temperature": 0.35',
+        "Python": "'temperature': 0.35",
+        "OpenAI SDK": "temperature=0.35",
+        "JavaScript": '"temperature": 0.35',
+    }
+    for label, text in expected.items():
+        snippets.get_by_role("tab", name=label).click()
+        panel = page.get_by_role("tabpanel", name=label)
+        expect(panel).to_contain_text(text)
+        expect(panel).to_contain_text("$HOME")
+
+    page.get_by_role("spinbutton", name="Temperature").fill("0")  # still on the API tab
+    panel = page.get_by_role("tabpanel", name="JavaScript")
+    expect(panel).to_contain_text('"temperature": 0,')  # refreshed, same tab still shown
+
+    snippets.get_by_role("tab", name="cURL").click()
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("tabpanel", name="cURL").get_by_role("status")).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator("#code-curl").input_value()
+    assert copied.startswith("curl -N -X POST http://127.0.0.1:")
+    body = json.loads(copied.split("-d '", 1)[1].rsplit("'", 1)[0].replace("'\\''", "'"))
+    assert body["temperature"] == 0
+    assert body["messages"][-1] == {"role": "user", "content": 'It\'s a "test" with $HOME'}
+
+
+def test_import_from_the_api_tab_loads_the_request(page: Page, fake):
+    page.goto("/workbench?model=smollm2-135m-instruct")
+    page.get_by_role("tab", name="API").click()
+    page.get_by_text("Import a request").click()
+    box = page.get_by_role(
+        "textbox", name="Paste a cURL command, a JSON body, or code from this tab"
+    )
+    box.fill("not a request")
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#import-error")).to_contain_text("Could not import")
+    expect(box).to_have_value("not a request")  # nothing lost
+    body = {"model": "fake-chat", "messages": [{"role": "user", "content": "imported?"}], "seed": 5}
+    box.fill(f"curl -X POST http://x -d '{json.dumps(body)}'")
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("combobox", name="Model")).to_have_value("fake-chat")
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("imported?")
+    page.get_by_text("More parameters").click()
+    expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("5")

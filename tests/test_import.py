@@ -1,0 +1,98 @@
+"""Import: a pasted request loads into the workbench; a bad one changes nothing."""
+
+import json
+
+import pytest
+
+from workbench.chat.models import Draft
+from workbench.snippets.importing import UnreadableSnippet, parse_pasted
+
+pytestmark = pytest.mark.django_db
+
+BODY = {
+    "model": "fake-chat",
+    "messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"},
+        {"role": "user", "content": "Bye?"},
+    ],
+    "temperature": 0,
+    "stream": True,
+    "stream_options": {"include_usage": True},
+}
+
+
+@pytest.fixture
+def draft(client) -> Draft:
+    client.get("/")
+    return Draft.objects.get()
+
+
+def test_import_loads_model_prompt_messages_parameters_and_message_box(client, draft):
+    r = client.post("/workbench/import", {"import_text": json.dumps(BODY)})
+    assert r.status_code == 204 and r["HX-Redirect"] == "/workbench"
+    draft.refresh_from_db()
+    assert draft.model_id == "fake-chat" and draft.system_prompt == "Be brief."
+    assert draft.messages == BODY["messages"][1:3]
+    assert draft.pending == "Bye?"
+    assert draft.parameters == {"temperature": 0, "stream": True}
+    assert draft.request_body() == BODY
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "Paste a cURL command, a JSON body, or code from the API tab first."),
+        ("{nope", "The pasted text is not valid JSON"),
+        ("curl -X POST http://x", "has no -d data"),
+        ("curl -d 'unterminated", "could not be read as shell words"),
+        ("def (:", "The Python code does not parse"),
+        ("payload = make_payload()", "payload is not a plain value"),
+        ("print(1)", "no payload = {...} and no completions.create(...) call"),
+        ("const x = 1; fetch(url)", "The JavaScript has no const body"),
+        (json.dumps({**BODY, "model": "nope"}), "Unknown model &#x27;nope&#x27;"),
+        (json.dumps({**BODY, "temperature": 9}), "Temperature must be at most 2"),
+        (json.dumps({**BODY, "top_k": 3}), "is not a parameter of Fake Chat"),
+        (
+            json.dumps({**BODY, "messages": [{"role": "user", "content": [{"type": "text"}]}]}),
+            "must be a list of {role, content} with text content",
+        ),
+    ],
+)
+def test_unreadable_paste_is_explained_and_nothing_changes(client, draft, text, reason):
+    draft.add_message("user", "keep me")
+    draft.save()
+    r = client.post("/workbench/import", {"import_text": text})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'id="import-error"' in html and "Could not import: " in html and reason in html
+    draft.refresh_from_db()
+    assert draft.messages == [{"role": "user", "content": "keep me"}]
+    assert draft.model_id == "smollm2-135m-instruct"
+
+
+def test_openai_sdk_call_with_extra_body_is_read():
+    code = (
+        "completion = client.chat.completions.create(\n    model='fake-chat',\n"
+        "    messages=[{'role': 'user', 'content': 'x'}],\n    extra_body={'top_k': 2},\n"
+        "    extra_headers={'Authorization': omit},\n)"
+    )
+    assert parse_pasted(code) == {
+        "model": "fake-chat",
+        "messages": [{"role": "user", "content": "x"}],
+        "top_k": 2,
+    }
+
+
+def test_plain_fetch_with_object_literal_is_read():
+    code = (
+        'const payload = {"model": "m", "messages": []};\n'
+        "await fetch(url, {body: JSON.stringify(payload)});"
+    )
+    assert parse_pasted(code) == {"model": "m", "messages": []}
+
+
+def test_not_a_dict_is_refused():
+    with pytest.raises(UnreadableSnippet, match="must be a JSON object"):
+        parse_pasted("curl -d '[1]' http://x")
