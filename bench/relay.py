@@ -151,8 +151,10 @@ class Browser:
     def __init__(self, base: str):
         self.base = base
 
-    async def open(self, client: httpx.AsyncClient) -> None:
-        response = await client.get(f"{self.base}/workbench?model=fake-chat")
+    async def open(self) -> None:
+        # Its own cookie jar: each page is a separate browser with its own draft.
+        async with httpx.AsyncClient(timeout=60) as client:
+            response = await client.get(f"{self.base}/workbench?model=fake-chat")
         cookie = "; ".join(f"{k}={v}" for k, v in response.cookies.items())
         ws_url = self.base.replace("http", "ws") + "/ws/relay"
         self.ws = await websockets.connect(
@@ -173,11 +175,13 @@ class Browser:
         first = last = 0.0
         delays: list[float] = []
         while True:
-            message = await self.ws.recv()
+            message = await asyncio.wait_for(self.ws.recv(), 60)
             now_wall, now = time.time(), time.perf_counter()
             found = FINISHED.search(message)
             if found:
                 return first, last, delays, found.group(1)
+            if 'id="notice"' in message and "</p>" in message and "run-" not in message:
+                raise RuntimeError(f"run refused: {message}")
             for text in DELTA.findall(message):
                 first = first or now - start
                 last = now - start
@@ -191,13 +195,13 @@ async def ttft(servers: Servers, trials: int) -> dict:
     servers.configure(tokens=5)
     up = f"http://127.0.0.1:{servers.fake_port}"
     async with httpx.AsyncClient(timeout=30) as client:
-        page = Browser(f"http://127.0.0.1:{servers.web_port}")
-        await page.open(client)
         direct, relayed = [], []
         for _ in range(trials):  # interleaved, so drift hits both alike
             direct.append((await direct_stream(client, up))[0])
+            page = Browser(f"http://127.0.0.1:{servers.web_port}")  # a new conversation
+            await page.open()
             relayed.append((await page.run())[0])
-        await page.close()
+            await page.close()
     added = [r - d for r, d in zip(relayed, direct, strict=True)]
     return {
         "direct_ms": (statistics.median(direct) * 1e3, percentile(direct, 99) * 1e3),
@@ -212,7 +216,7 @@ async def throughput(servers: Servers, tokens: int = 5000) -> dict:
     async with httpx.AsyncClient(timeout=60) as client:
         _, direct_last, _ = await direct_stream(client, up)
         page = Browser(f"http://127.0.0.1:{servers.web_port}")
-        await page.open(client)
+        await page.open()
         _, relayed_last, _, _ = await page.run()
         await page.close()
     return {
@@ -230,7 +234,8 @@ async def concurrent(servers: Servers, n: int, tokens: int, rate: float) -> dict
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         direct = await asyncio.gather(*(direct_stream(client, up) for _ in range(n)))
         pages = [Browser(base) for _ in range(n)]
-        await asyncio.gather(*(p.open(client) for p in pages))
+        for start in range(0, n, 50):  # open pages in waves, as people would
+            await asyncio.gather(*(p.open() for p in pages[start : start + 50]))
         rss_before, cpu_before = proc_rss_mb(servers.web_pid), proc_cpu_seconds(servers.web_pid)
         results = await asyncio.gather(*(p.run() for p in pages), return_exceptions=True)
         cpu = proc_cpu_seconds(servers.web_pid) - cpu_before

@@ -29,7 +29,7 @@ async def test_run_streams_text_and_stores_the_answer(fake):
     comm = await connect(draft)
     await comm.send_to(text_data=run_frame("Hi there"))
     started = await next_frame(comm)
-    assert 'id="conversation"' in started and 'data-role="user"' in started
+    assert 'hx-swap-oob="beforeend:#conversation"' in started and 'data-role="user"' in started
     assert "Hi there" in started and 'id="run-' in started
     assert (
         '<button type="button" id="stop" ws-send' in started

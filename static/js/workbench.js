@@ -29,12 +29,15 @@
   let chosenSnippet = null;
   document.addEventListener("tab:selected", (event) => {
     if (event.target.closest("#api")) chosenSnippet = event.target.id;
-  });
-  document.addEventListener("htmx:oobAfterSwap", (event) => {
-    const tab = chosenSnippet && document.getElementById(chosenSnippet);
-    if (event.detail.target.id === "api" && tab && tab.getAttribute("aria-selected") !== "true") {
-      tab.click();
+    // The server refreshes the snippets with each change only while they are on screen.
+    const open = document.getElementById("api_open");
+    if (event.target.id === "tab-api" || event.target.id === "tab-chat") {
+      open.value = event.target.id === "tab-api" ? "1" : "";
     }
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    const tab = chosenSnippet && document.getElementById(chosenSnippet);
+    if (tab && tab.getAttribute("aria-selected") !== "true") tab.click();
   });
   async function copy(text) {
     if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);

@@ -11,4 +11,5 @@ urlpatterns = [
     path("workbench/messages/<int:index>/delete", views.message_delete, name="message-delete"),
     path("workbench/clear", views.clear, name="clear"),
     path("workbench/import", views.import_request, name="import"),
+    path("workbench/api", views.api_panel, name="api-panel"),
 ]

@@ -49,7 +49,6 @@ def page_context(draft: Draft, typed: dict | None = None, errors: dict | None = 
         "more_fields": more,
         "messages": messages_view(draft.messages),
         "errors": errors or {},
-        "api": api_view(draft),
     }
 
 
@@ -79,6 +78,8 @@ def draft_update(request: HttpRequest) -> HttpResponse:
     typed = {k.removeprefix("param-"): v for k, v in request.POST.items() if k.startswith("param-")}
     ctx = page_context(draft, typed=typed, errors=errors)
     ctx["model_changed"] = draft.model_id != before
+    if request.POST.get("api_open"):  # on screen: refresh it now, else when next shown
+        ctx["api"] = api_view(draft)
     return render(request, PAGE + "#feedback", ctx)
 
 
@@ -107,8 +108,7 @@ def message(request: HttpRequest, index: int) -> HttpResponse:
         draft.save(update_fields=MESSAGE_FIELDS)
     if request.GET.get("edit"):
         return render(request, PAGE + "#message-edit", {"m": message_view(index, found)})
-    ctx = {"m": message_view(index, found), "api": api_view(draft)}
-    return render(request, PAGE + "#message-saved", ctx)
+    return render(request, PAGE + "#message-saved", {"m": message_view(index, found)})
 
 
 @require_POST
@@ -145,6 +145,12 @@ def clear(request: HttpRequest) -> HttpResponse:
     draft.messages = []
     draft.save(update_fields=MESSAGE_FIELDS)
     return render(request, PAGE + "#conversation-changed", page_context(draft))
+
+
+@require_GET
+def api_panel(request: HttpRequest) -> HttpResponse:
+    """The API tab's snippets, built when the tab is shown rather than on every change."""
+    return render(request, PAGE + "#api-panel", {"api": api_view(current_draft(request))})
 
 
 @require_POST

@@ -19,7 +19,7 @@ from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.models import Draft
 from workbench.chat.panel import apply_panel, as_multivalue
-from workbench.chat.presenters import api_view, message_view, messages_view
+from workbench.chat.presenters import message_view
 from workbench.chat.views import SESSION_KEY
 from workbench.relay.runs import Run, RunResult, new_run_id
 
@@ -130,9 +130,11 @@ def prepare_run(draft_id: str, frame: dict[str, Any], run_id: str, regenerate: b
         raise FrameError("This workbench no longer exists: reload the page.")
     values = {k: v for k, v in frame.items() if k not in ("type", "HEADERS")}
     errors = apply_panel(draft, as_multivalue(values))
+    removed = []
     if regenerate:
         while draft.messages and draft.messages[-1]["role"] == "assistant":
             draft.messages.pop()
+            removed.append(len(draft.messages))
     pending = "" if regenerate else draft.pending
     body = None
     if not errors:
@@ -147,12 +149,14 @@ def prepare_run(draft_id: str, frame: dict[str, Any], run_id: str, regenerate: b
         draft.save_panel()
         ctx["notice"] = "Nothing was sent: " + "; ".join(errors.values())
         return {"html": render_to_string(PAGE + "#run-refused", ctx), "body": None}
+    first_new = len(draft.messages)
     if pending:
         draft.add_message("user", pending)
     draft.add_message("assistant", "", status="streaming", run=run_id)
     draft.pending = ""
     draft.save()
-    ctx.update(active_run=run_id, messages=messages_view(draft.messages))
+    new = [message_view(i, draft.messages[i]) for i in range(first_new, len(draft.messages))]
+    ctx.update(active_run=run_id, new_messages=new, removed=removed, regenerate=regenerate)
     provider = get_catalog().provider_of(draft.model)
     return {
         "html": render_to_string(PAGE + "#run-started", ctx),
@@ -186,10 +190,5 @@ def finish_run(draft_id: str, run_id: str, result: RunResult) -> str:
     else:
         index = draft.add_message(**message)
     draft.save(update_fields=["messages", "updated_at"])
-    ctx = {
-        "oob": True,
-        "oob_target": f"#run-{run_id}",
-        "m": message_view(index, message),
-        "api": api_view(draft),
-    }
+    ctx = {"oob": True, "oob_target": f"#run-{run_id}", "m": message_view(index, message)}
     return render_to_string(PAGE + "#run-finished", ctx)
