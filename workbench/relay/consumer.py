@@ -92,11 +92,17 @@ class RelayConsumer(AsyncWebsocketConsumer):
             raise FrameError("An answer is still streaming: stop it first.")
         run_id = new_run_id()
         prepared = await sync_to_async(prepare_run)(self.draft_id(), frame, run_id, regenerate)
-        await self.send_html(prepared["html"])
         if prepared.get("body") is None:
+            await self.send_html(prepared["html"])
             return
+        # The request goes out first; the page's new turn is rendered while the
+        # upstream thinks. Text waits (run.shown) until the turn is on the page.
         run = Run(run_id, prepared["provider"], prepared["body"], self._text_sender(run_id))
         self.runs[run_id] = asyncio.create_task(self.follow(run, prepared["draft_id"]))
+        try:
+            await self.send_html(render_to_string(PAGE + "#run-started", prepared["ctx"]))
+        finally:
+            run.shown.set()
 
     def _text_sender(self, run_id: str):
         async def send_text(text: str) -> None:
@@ -159,7 +165,7 @@ def prepare_run(draft_id: str, frame: dict[str, Any], run_id: str, regenerate: b
     ctx.update(active_run=run_id, new_messages=new, removed=removed, regenerate=regenerate)
     provider = get_catalog().provider_of(draft.model)
     return {
-        "html": render_to_string(PAGE + "#run-started", ctx),
+        "ctx": ctx,
         "body": body,
         "provider": provider,
         "draft_id": str(draft.pk),

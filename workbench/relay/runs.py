@@ -46,10 +46,12 @@ class Run:
         self.on_text = on_text
         self._unsent: list[str] = []
         self._wake = asyncio.Event()
+        self.shown = asyncio.Event()  # set once the page has a place for the text
 
     async def _flusher(self) -> None:
         # Wakes on new text; after each frame waits FRAME_INTERVAL, so the
         # first piece goes out at once and later ones are gathered.
+        await self.shown.wait()
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -89,6 +91,7 @@ class Run:
         finally:
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
+        await self.shown.wait()
         await self._flush()
         ended = time.perf_counter()
         text = "".join(parts)

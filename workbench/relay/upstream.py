@@ -115,7 +115,7 @@ def connect_error(provider: Provider, exc: Exception) -> UpstreamError:
 
 async def _sse_payloads(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
     """Yield each ``data:`` payload of an SSE stream as JSON, until [DONE]."""
-    finished = False
+    finished = done = False
     async for line in response.aiter_lines():
         if not line or line.startswith((":", "event:", "id:", "retry:")):
             continue
@@ -124,8 +124,11 @@ async def _sse_payloads(response: httpx.Response) -> AsyncIterator[dict[str, Any
                 "malformed", f"The stream held a line that is not SSE: {line[:200]!r}"
             )
         payload = line[5:].strip()
-        if payload == "[DONE]":
-            return
+        if payload == "[DONE]" or done:
+            # Read on to the end of the body so the connection goes back to
+            # the pool: a new TCP connection per run costs the next run's TTFT.
+            done = True
+            continue
         try:
             data = json.loads(payload)
         except ValueError:
@@ -139,7 +142,7 @@ async def _sse_payloads(response: httpx.Response) -> AsyncIterator[dict[str, Any
             raise UpstreamError("stream_error", f"The model stopped with an error: {message}")
         finished = finished or any(c.get("finish_reason") for c in data.get("choices") or [])
         yield data
-    if not finished:
+    if not (finished or done):
         raise UpstreamError("cut", "The stream ended before the answer was complete.")
 
 
