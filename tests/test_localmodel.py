@@ -161,3 +161,9 @@ async def test_stop_closes_the_request_on_the_real_server(local_server):
     assert not processing()
     assert time.monotonic() - stopped_at < 1.0
     await comm.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_unset_max_tokens_stops_at_the_server_default(local_server):
+    _, answer = await ask(local_server, "Tell me an endless story.", temperature="1.5")
+    assert answer["figures"]["completion_tokens"] <= server.DEFAULT_MAX_TOKENS

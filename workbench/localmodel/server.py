@@ -7,6 +7,9 @@ from workbench.localmodel.weights import WeightsError
 
 MODEL_ALIAS = "smollm2-135m-instruct"
 CONTEXT = 8192
+# llama.cpp would otherwise generate until the context is full: minutes of
+# rambling from a 135M model. The catalog's schema states this default.
+DEFAULT_MAX_TOKENS = 512
 
 
 def start_server(weights: Path, port: int, host: str = "127.0.0.1"):
@@ -21,6 +24,7 @@ def start_server(weights: Path, port: int, host: str = "127.0.0.1"):
     params.model.path = str(weights)
     params.model_alias = {MODEL_ALIAS}
     params.n_ctx = CONTEXT
+    params.n_predict = DEFAULT_MAX_TOKENS
     params.port = port
     params.hostnames = [host]
     return xllamacpp.Server(params)
