@@ -96,6 +96,12 @@ def test_server_listens_on_loopback_only(local_server):
     assert listening and all("127.0.0.1:" in line for line in listening)
 
 
+def test_other_web_pages_may_not_use_the_model(local_server):
+    preflight = {"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+    r = httpx.options(f"{local_server}/v1/chat/completions", headers=preflight)
+    assert r.headers.get("access-control-allow-origin") not in ("*", "http://evil.example")
+
+
 async def ask(local_server, message: str, **params) -> tuple[list[str], dict]:
     draft = await start_draft(MODEL)
     comm = await connect(draft)

@@ -1,5 +1,6 @@
 """Run llama.cpp's HTTP server in this process through xllamacpp."""
 
+import os
 import threading
 from pathlib import Path
 
@@ -27,6 +28,9 @@ def start_server(weights: Path, port: int, host: str = "127.0.0.1"):
     params.n_predict = DEFAULT_MAX_TOKENS
     params.port = port
     params.hostnames = [host]
+    # llama.cpp allows every origin by default, so any web page could use the
+    # model through the visitor's browser. Only the workbench's own origin may.
+    params.cors_origins = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
     return xllamacpp.Server(params)
 
 
