@@ -1,7 +1,6 @@
 """Shared fixtures: real servers in subprocesses (daphne), a real Chromium."""
 
 import asyncio
-import json
 import os
 import socket
 import subprocess
@@ -182,7 +181,3 @@ def page(browser, live_server_url):
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def dumps(value) -> str:
-    return json.dumps(value, sort_keys=True)
