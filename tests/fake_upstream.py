@@ -29,6 +29,8 @@ FAULTS = {
     "stall",
     "garbage",
     "bad_json",
+    "shapeless",
+    "odd_chunk",
     "error_event",
     "empty",
     "no_done",
@@ -97,6 +99,8 @@ class FakeUpstream:
             headers = [(b"retry-after", b"7")] if status == 429 else []
             err = {"error": {"message": message, "type": "fake_error"}}
             return await respond(send, status, err, headers)
+        if fault == "shapeless":  # valid JSON, but not a completion object
+            return await respond(send, 200, ["not", "an", "object"])
         if fault == "html_error":
             return await respond_raw(
                 send, 502, b"<html><body>Bad gateway</body></html>", b"text/html"
@@ -158,6 +162,8 @@ class FakeUpstream:
                 )
             if fault == "bad_json" and i == len(words) // 2:
                 await event("{not json")
+            if fault == "odd_chunk" and i == len(words) // 2:
+                await event(json.dumps({"choices": ["not a choice object"]}))
             if fault == "error_event" and i == len(words) // 2:
                 await event(json.dumps({"error": {"message": "Model overloaded mid-stream"}}))
             if cfg["stamp"]:

@@ -334,3 +334,18 @@ async def test_many_runs_at_once_share_nothing(fake):
         assert status_of(frames) == "done" and streamed_text(frames).count("tok") == 40
     for comm in comms:
         await comm.disconnect()
+
+
+async def test_reply_of_unexpected_shape_ends_the_run_with_an_error(fake):
+    fake.configure(fault="shapeless")
+    comm = await connect(await start_draft())
+    await comm.send_to(text_data=run_frame(stream=None))
+    await next_frame(comm)
+    frames = await until_finished(comm)
+    assert status_of(frames) == "error" and "The reply is not JSON" in frames[-1]
+    fake.configure(fault="odd_chunk")
+    await comm.send_to(text_data=run_frame("again"))
+    await next_frame(comm)
+    frames = await until_finished(comm)
+    assert status_of(frames) == "error" and "a reply of an unexpected shape" in frames[-1]
+    await comm.disconnect()

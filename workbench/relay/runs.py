@@ -6,6 +6,7 @@ while the text received so far is kept and reported as "stopped".
 """
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,7 @@ from typing import Any
 from workbench.catalog.entries import Provider
 from workbench.relay import upstream
 
+logger = logging.getLogger(__name__)
 FRAME_INTERVAL = 0.03  # at most one text frame per 30 ms after the first
 
 
@@ -73,9 +75,9 @@ class Run:
         status, error = "done", ""
         flusher = asyncio.create_task(self._flusher())
         try:
-            async for event in upstream.events(self.provider, self.body):
-                usage = event.data.get("usage") or usage
-                for choice in event.data.get("choices") or []:
+            async for data in upstream.events(self.provider, self.body):
+                usage = data.get("usage") or usage
+                for choice in data.get("choices") or []:
                     piece = (choice.get("delta") or choice.get("message") or {}).get("content")
                     if piece:
                         first = first or time.perf_counter()
@@ -88,6 +90,10 @@ class Run:
             status = "stopped"
         except upstream.UpstreamError as exc:
             status, error = "error", exc.message
+        except Exception as exc:  # a reply of an unexpected shape must still end the run
+            logger.exception("run %s: unexpected reply from %s", self.id, self.provider.id)
+            status = "error"
+            error = f"{self.provider.name} sent a reply of an unexpected shape ({exc!r})."
         finally:
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)

@@ -5,7 +5,6 @@ and errors a person can act on.
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -39,13 +38,6 @@ class UpstreamError(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
-
-
-@dataclass
-class Event:
-    """One parsed SSE payload (a chat.completion.chunk) or the whole non-streamed reply."""
-
-    data: dict[str, Any]
 
 
 def headers_for(provider: Provider) -> dict[str, str]:
@@ -146,8 +138,8 @@ async def _sse_payloads(response: httpx.Response) -> AsyncIterator[dict[str, Any
         raise UpstreamError("cut", "The stream ended before the answer was complete.")
 
 
-async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[Event]:
-    """Send ``body``; yield chunks (streamed) or the single reply (not streamed).
+async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    """Send ``body``; yield each chunk (streamed) or the single reply (not streamed).
 
     Leaving the iterator early — a Stop, a closed socket — closes the upstream
     response at once, and with it the connection.
@@ -169,16 +161,19 @@ async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[Even
             if body.get("stream"):
                 async for data in _sse_payloads(response):
                     started = True
-                    yield Event(data)
+                    yield data
             else:
                 raw = await response.aread()
                 try:
-                    yield Event(json.loads(raw))
+                    reply = json.loads(raw)
+                    if not isinstance(reply, dict):
+                        raise ValueError("not an object")
                 except ValueError:
                     raise UpstreamError(
                         "malformed",
                         f"The reply is not JSON: {raw[:200].decode('utf-8', 'replace')!r}",
                     ) from None
+                yield reply
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise connect_error(provider, exc) from None
     except httpx.ReadTimeout:
