@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import ROLES, RequestError
 from workbench.chat.models import Draft
-from workbench.chat.panel import MAX_TEXT, apply_panel
+from workbench.chat.panel import MAX_TEXT, PARAM_PREFIX, apply_panel
 from workbench.chat.presenters import api_view, message_view, messages_view, panel_fields
 from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 
@@ -75,7 +75,8 @@ def draft_update(request: HttpRequest) -> HttpResponse:
     before = draft.model_id
     errors = apply_panel(draft, request.POST)
     draft.save_panel()
-    typed = {k.removeprefix("param-"): v for k, v in request.POST.items() if k.startswith("param-")}
+    posted = request.POST.items()
+    typed = {k.removeprefix(PARAM_PREFIX): v for k, v in posted if k.startswith(PARAM_PREFIX)}
     ctx = page_context(draft, typed=typed, errors=errors)
     ctx["model_changed"] = draft.model_id != before
     if request.POST.get("api_open"):  # on screen: refresh it now, else when next shown
@@ -88,7 +89,7 @@ class MessageForm(forms.Form):
     content = forms.CharField(required=False, max_length=MAX_TEXT, strip=False)
 
 
-def _message_or_400(draft: Draft, index: int) -> dict[str, Any] | None:
+def _message_at(draft: Draft, index: int) -> dict[str, Any] | None:
     return draft.messages[index] if 0 <= index < len(draft.messages) else None
 
 
@@ -96,7 +97,7 @@ def _message_or_400(draft: Draft, index: int) -> dict[str, Any] | None:
 def message(request: HttpRequest, index: int) -> HttpResponse:
     """GET: the message as an edit form; POST: save it and show it again."""
     draft = current_draft(request, lock=True)
-    found = _message_or_400(draft, index)
+    found = _message_at(draft, index)
     if found is None:
         return HttpResponseBadRequest("That message no longer exists; reload the page.")
     if request.method == "POST":
@@ -115,7 +116,7 @@ def message(request: HttpRequest, index: int) -> HttpResponse:
 @transaction.atomic
 def message_delete(request: HttpRequest, index: int) -> HttpResponse:
     draft = current_draft(request, lock=True)
-    if _message_or_400(draft, index) is None:
+    if _message_at(draft, index) is None:
         return HttpResponseBadRequest("That message no longer exists; reload the page.")
     del draft.messages[index]
     draft.save(update_fields=MESSAGE_FIELDS)

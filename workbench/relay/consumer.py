@@ -15,16 +15,14 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
-from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.models import Draft
 from workbench.chat.panel import apply_panel, as_multivalue
 from workbench.chat.presenters import message_view
-from workbench.chat.views import SESSION_KEY
+from workbench.chat.views import PAGE, SESSION_KEY
 from workbench.relay.runs import Run, RunResult, new_run_id
 
 MAX_FRAME = 1024 * 1024  # characters in one incoming frame
-PAGE = "chat/workbench.html"
 
 
 class FrameError(Exception):
@@ -163,11 +161,10 @@ def prepare_run(draft_id: str, frame: dict[str, Any], run_id: str, regenerate: b
     draft.save()
     new = [message_view(i, draft.messages[i]) for i in range(first_new, len(draft.messages))]
     ctx.update(active_run=run_id, new_messages=new, removed=removed, regenerate=regenerate)
-    provider = get_catalog().provider_of(draft.model)
     return {
         "ctx": ctx,
         "body": body,
-        "provider": provider,
+        "provider": draft.provider,
         "draft_id": str(draft.pk),
     }
 
