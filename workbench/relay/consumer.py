@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -96,22 +96,29 @@ class RelayConsumer(AsyncWebsocketConsumer):
             await self.send_html(await sync_to_async(refuse_run)(draft_id, frame, regenerate))
             return
         # The request goes out first. While the upstream thinks, one thread step
-        # shows the turn (text waits for run.shown) and then writes it; the
-        # run's finish_run, in the same thread, can only come after.
+        # renders the turn, hands it over to be shown (text waits for
+        # run.shown) and writes it; the run's finish_run, in the same thread,
+        # can only come after.
         run = Run(run_id, turn.draft.provider, turn.body, self._text_sender(run_id))
         task = self.runs[run_id] = asyncio.create_task(self.follow(run, draft_id))
+        loop = asyncio.get_running_loop()
+        rendered = loop.create_future()
 
-        async def show(html: str) -> None:
-            await self.send_html(html)
-            run.shown.set()
+        def hand_over(html: str) -> None:
+            loop.call_soon_threadsafe(rendered.set_result, html)
 
+        writing = asyncio.ensure_future(sync_to_async(start_turn)(turn, frame, run_id, hand_over))
         try:
-            await sync_to_async(start_turn)(turn, run_id, frame, async_to_sync(show))
+            await asyncio.wait([rendered, writing], return_when=asyncio.FIRST_COMPLETED)
+            if rendered.done():
+                await self.send_html(rendered.result())
+        finally:
+            run.shown.set()
+        try:
+            await writing
         except FrameError:
             task.cancel()
             raise
-        finally:
-            run.shown.set()
 
     def _text_sender(self, run_id: str):
         async def send_text(text: str) -> None:
@@ -185,9 +192,10 @@ def plan_run(draft_id: str, frame: dict[str, Any], regenerate: bool) -> Turn:
     return apply_frame(Draft.objects.filter(pk=draft_id).first(), frame, regenerate)
 
 
-def start_turn(turn: Turn, run_id: str, frame: dict[str, Any], show: Callable[[str], None]) -> None:
+def start_turn(turn: Turn, frame: dict[str, Any], run_id: str, show: Callable[[str], None]) -> None:
     """Show the new turn on the page, then write it to the draft as it is now."""
     new = turn.add_to_draft(run_id)
+    regenerate = frame.get("type") == "regenerate"
     ctx = {
         "oob": True,
         "errors": {},
@@ -195,11 +203,11 @@ def start_turn(turn: Turn, run_id: str, frame: dict[str, Any], show: Callable[[s
         "active_run": run_id,
         "new_messages": [message_view(i, turn.draft.messages[i]) for i in new],
         "removed": turn.removed,
-        "regenerate": frame.get("type") == "regenerate",
+        "regenerate": regenerate,
     }
     show(render_to_string(PAGE + "#run-started", ctx))
     with transaction.atomic():
-        latest = apply_frame(Draft.locked(turn.draft.pk), frame, ctx["regenerate"])
+        latest = apply_frame(Draft.locked(turn.draft.pk), frame, regenerate)
         latest.add_to_draft(run_id)
         latest.draft.save()
 
