@@ -79,23 +79,16 @@ class Servers:
         subprocess.run(
             [*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True
         )
-        for app, port in (
-            ("tests.fake_upstream:app", self.fake_port),
-            ("workbench.asgi:application", self.web_port),
-        ):
+        # The fake upstream runs under uvicorn (uvloop, httptools): under daphne
+        # it took most of a core at 500 streams, CPU the relay then lacked.
+        fake = ["uvicorn", "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+        fake += ["--host", "127.0.0.1", "--port", str(self.fake_port), "tests.fake_upstream:app"]
+        web = ["daphne", "-v0", "-b", "127.0.0.1", "-p", str(self.web_port)]
+        web += ["workbench.asgi:application"]
+        for command in (fake, web):
             self.procs.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "daphne",
-                        "-v0",
-                        "-b",
-                        "127.0.0.1",
-                        "-p",
-                        str(port),
-                        app,
-                    ],
+                    [sys.executable, "-m", *command],
                     cwd=ROOT,
                     env=self.env,
                     stdout=subprocess.DEVNULL,
@@ -109,6 +102,10 @@ class Servers:
                     break
                 except httpx.TransportError:
                     time.sleep(0.05)
+
+    @property
+    def fake_pid(self) -> int:
+        return self.procs[0].pid
 
     @property
     def web_pid(self) -> int:
@@ -236,9 +233,13 @@ async def concurrent(servers: Servers, n: int, tokens: int, rate: float) -> dict
         pages = [Browser(base) for _ in range(n)]
         for start in range(0, n, 50):  # open pages in waves, as people would
             await asyncio.gather(*(p.open() for p in pages[start : start + 50]))
-        rss_before, cpu_before = proc_rss_mb(servers.web_pid), proc_cpu_seconds(servers.web_pid)
+        pids = {"web": servers.web_pid, "fake": servers.fake_pid, "client": os.getpid()}
+        rss_before = proc_rss_mb(servers.web_pid)
+        cpu_before = {name: proc_cpu_seconds(pid) for name, pid in pids.items()}
+        started = time.perf_counter()
         results = await asyncio.gather(*(p.run() for p in pages), return_exceptions=True)
-        cpu = proc_cpu_seconds(servers.web_pid) - cpu_before
+        wall = time.perf_counter() - started
+        cpu = {name: proc_cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         rss = proc_rss_mb(servers.web_pid) - rss_before
         await asyncio.gather(*(p.close() for p in pages), return_exceptions=True)
     ok = [r for r in results if not isinstance(r, BaseException) and r[3] == "done"]
@@ -249,7 +250,8 @@ async def concurrent(servers: Servers, n: int, tokens: int, rate: float) -> dict
         "errors": n - len(ok),
         "direct_p99_ms": percentile(direct_delays, 99) * 1e3,
         "relayed_p99_ms": percentile(relayed_delays, 99) * 1e3 if relayed_delays else float("nan"),
-        "cpu_ms_per_stream": cpu / n * 1e3,
+        "cpu_ms_per_stream": cpu["web"] / n * 1e3,
+        "busy": {name: seconds / wall for name, seconds in cpu.items()},
         "rss_kb_per_stream": rss / n * 1024,
     }
 
@@ -285,6 +287,7 @@ async def main() -> None:
                 f"  {n:5}  {c['errors']:6}  {c['direct_p99_ms']:8.1f}ms"
                 f"  {c['relayed_p99_ms']:9.1f}ms  {added:7.1f}ms"
                 f"  {c['cpu_ms_per_stream']:7.1f}ms  {c['rss_kb_per_stream']:7.1f}KB"
+                "   busy: " + ", ".join(f"{k} {v:.0%}" for k, v in c["busy"].items())
             )
     finally:
         servers.stop()
