@@ -8,7 +8,10 @@ under daphne, each in its own process, on loopback. Prints:
 - added time to first token (median, p99) for one stream,
 - the throughput ratio (relayed / direct) for one fast stream,
 - for N concurrent streams of 50 tokens/s: added inter-token delay p99,
-  errors, and the workbench process's CPU and RSS per stream.
+  errors, and the workbench process's CPU and RSS per stream; also the
+  relayed p99 of the steady part (tokens sent after the first and before
+  the last second, when no run is starting or ending) and how busy each
+  process was (100 % = one core).
 """
 
 import argparse
@@ -122,12 +125,27 @@ class Servers:
         ).raise_for_status()
 
 
-async def direct_stream(client: httpx.AsyncClient, url: str) -> tuple[float, float, list[float]]:
+Delays = list[tuple[float, float]]  # (when the upstream sent a token, its delay)
+
+
+def stamped(text: str, received: float) -> Delays:
+    return [(float(s), received - float(s)) for s in STAMP.findall(text)]
+
+
+def steady(delays: Delays) -> list[float]:
+    """The delays of tokens sent after the first and before the last second:
+    the relay's own pace, without the burst of runs starting and ending."""
+    sent = [s for s, _ in delays]
+    first, last = min(sent), max(sent)
+    return [d for s, d in delays if first + 1 <= s <= last - 1]
+
+
+async def direct_stream(client: httpx.AsyncClient, url: str) -> tuple[float, float, Delays]:
     """(ttft, last token time, delays of stamped tokens) read straight from the upstream."""
     body = {"model": "fake-chat", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
     start = time.perf_counter()
     first = last = 0.0
-    delays: list[float] = []
+    delays: Delays = []
     async with client.stream("POST", f"{url}/v1/chat/completions", json=body) as response:
         async for line in response.aiter_lines():
             if not line.startswith("data: {"):
@@ -138,7 +156,7 @@ async def direct_stream(client: httpx.AsyncClient, url: str) -> tuple[float, flo
             if text:
                 first = first or now - start
                 last = now - start
-                delays += [now_wall - float(s) for s in STAMP.findall(text)]
+                delays += stamped(text, now_wall)
     return first, last, delays
 
 
@@ -158,7 +176,7 @@ class Browser:
             ws_url, additional_headers={"Cookie": cookie, "Origin": self.base}, max_size=None
         )
 
-    async def run(self) -> tuple[float, float, list[float], str]:
+    async def run(self) -> tuple[float, float, Delays, str]:
         frame = {
             "type": "run",
             "model": "fake-chat",
@@ -170,7 +188,7 @@ class Browser:
         start = time.perf_counter()
         await self.ws.send(json.dumps(frame))
         first = last = 0.0
-        delays: list[float] = []
+        delays: Delays = []
         while True:
             message = await asyncio.wait_for(self.ws.recv(), 60)
             now_wall, now = time.time(), time.perf_counter()
@@ -182,7 +200,7 @@ class Browser:
             for text in DELTA.findall(message):
                 first = first or now - start
                 last = now - start
-                delays += [now_wall - float(s) for s in STAMP.findall(text)]
+                delays += stamped(text, now_wall)
 
     async def close(self) -> None:
         await self.ws.close()
@@ -245,11 +263,15 @@ async def concurrent(servers: Servers, n: int, tokens: int, rate: float) -> dict
     ok = [r for r in results if not isinstance(r, BaseException) and r[3] == "done"]
     direct_delays = [d for r in direct for d in r[2]]
     relayed_delays = [d for r in ok for d in r[2]]
+    relayed_steady = steady(relayed_delays) if relayed_delays else [float("nan")]
     return {
         "n": n,
         "errors": n - len(ok),
-        "direct_p99_ms": percentile(direct_delays, 99) * 1e3,
-        "relayed_p99_ms": percentile(relayed_delays, 99) * 1e3 if relayed_delays else float("nan"),
+        "direct_p99_ms": percentile([d for _, d in direct_delays], 99) * 1e3,
+        "relayed_p99_ms": percentile([d for _, d in relayed_delays], 99) * 1e3
+        if relayed_delays
+        else float("nan"),
+        "steady_p99_ms": percentile(relayed_steady, 99) * 1e3,
         "cpu_ms_per_stream": cpu["web"] / n * 1e3,
         "busy": {name: seconds / wall for name, seconds in cpu.items()},
         "rss_kb_per_stream": rss / n * 1024,
@@ -279,13 +301,16 @@ async def main() -> None:
             f"Concurrent streams of {args.tokens} tokens at {args.rate:g} tok/s "
             "(inter-token delay = token received - token sent):"
         )
-        print("      N  errors  direct p99  relayed p99  added p99  CPU/stream  RSS/stream")
+        print(
+            "      N  errors  direct p99  relayed p99  added p99  steady p99"
+            "  CPU/stream  RSS/stream"
+        )
         for n in (int(x) for x in args.concurrency.split(",")):
             c = await concurrent(servers, n, args.tokens, args.rate)
             added = c["relayed_p99_ms"] - c["direct_p99_ms"]
             print(
                 f"  {n:5}  {c['errors']:6}  {c['direct_p99_ms']:8.1f}ms"
-                f"  {c['relayed_p99_ms']:9.1f}ms  {added:7.1f}ms"
+                f"  {c['relayed_p99_ms']:9.1f}ms  {added:7.1f}ms  {c['steady_p99_ms']:8.1f}ms"
                 f"  {c['cpu_ms_per_stream']:7.1f}ms  {c['rss_kb_per_stream']:7.1f}KB"
                 "   busy: " + ", ".join(f"{k} {v:.0%}" for k, v in c["busy"].items())
             )
