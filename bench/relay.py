@@ -263,7 +263,7 @@ async def concurrent(servers: Servers, n: int, tokens: int, rate: float) -> dict
     ok = [r for r in results if not isinstance(r, BaseException) and r[3] == "done"]
     direct_delays = [d for r in direct for d in r[2]]
     relayed_delays = [d for r in ok for d in r[2]]
-    relayed_steady = steady(relayed_delays) if relayed_delays else [float("nan")]
+    relayed_steady = (steady(relayed_delays) if relayed_delays else []) or [float("nan")]
     return {
         "n": n,
         "errors": n - len(ok),
