@@ -7,8 +7,6 @@ Every run is a task in ``self.runs``; a closed socket cancels them all.
 
 import asyncio
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -90,35 +88,19 @@ class RelayConsumer(AsyncWebsocketConsumer):
     async def start_run(self, frame: dict[str, Any], regenerate: bool) -> None:
         if any(not t.done() for t in self.runs.values()):
             raise FrameError("An answer is still streaming: stop it first.")
-        draft_id, run_id = self.draft_id(), new_run_id()
-        turn = await sync_to_async(plan_run)(draft_id, frame, regenerate)
-        if turn.body is None:
-            await self.send_html(await sync_to_async(refuse_run)(draft_id, frame, regenerate))
+        run_id = new_run_id()
+        prepared = await sync_to_async(prepare_run)(self.draft_id(), frame, run_id, regenerate)
+        if prepared.get("body") is None:
+            await self.send_html(prepared["html"])
             return
-        # The request goes out first. While the upstream thinks, one thread step
-        # renders the turn, hands it over to be shown (text waits for
-        # run.shown) and writes it; the run's finish_run, in the same thread,
-        # can only come after.
-        run = Run(run_id, turn.draft.provider, turn.body, self._text_sender(run_id))
-        task = self.runs[run_id] = asyncio.create_task(self.follow(run, draft_id))
-        loop = asyncio.get_running_loop()
-        rendered = loop.create_future()
-
-        def hand_over(html: str) -> None:
-            loop.call_soon_threadsafe(rendered.set_result, html)
-
-        writing = asyncio.ensure_future(sync_to_async(start_turn)(turn, frame, run_id, hand_over))
+        # The request goes out first; the page's new turn is rendered while the
+        # upstream thinks. Text waits (run.shown) until the turn is on the page.
+        run = Run(run_id, prepared["provider"], prepared["body"], self._text_sender(run_id))
+        self.runs[run_id] = asyncio.create_task(self.follow(run, prepared["draft_id"]))
         try:
-            await asyncio.wait([rendered, writing], return_when=asyncio.FIRST_COMPLETED)
-            if rendered.done():
-                await self.send_html(rendered.result())
+            await self.send_html(render_to_string(PAGE + "#run-started", prepared["ctx"]))
         finally:
             run.shown.set()
-        try:
-            await writing
-        except FrameError:
-            task.cancel()
-            raise
 
     def _text_sender(self, run_id: str):
         async def send_text(text: str) -> None:
@@ -144,28 +126,10 @@ class RelayConsumer(AsyncWebsocketConsumer):
         task.cancel()
 
 
-@dataclass
-class Turn:
-    """What a run frame makes of a draft: the body to send, or why nothing can be sent."""
-
-    draft: Draft
-    body: dict[str, Any] | None
-    errors: dict[str, str]
-    removed: list[int]  # answers a regenerate takes away
-    pending: str  # the user message this turn adds
-
-    def add_to_draft(self, run_id: str) -> list[int]:
-        """Append the user message and the answer's placeholder; return their indexes."""
-        first_new = len(self.draft.messages)
-        if self.pending:
-            self.draft.add_message("user", self.pending)
-        self.draft.add_message("assistant", "", status="streaming", run=run_id)
-        self.draft.pending = ""
-        return list(range(first_new, len(self.draft.messages)))
-
-
-def apply_frame(draft: Draft | None, frame: dict[str, Any], regenerate: bool) -> Turn:
-    """Apply the frame's panel to the draft in memory and build the body."""
+@transaction.atomic
+def prepare_run(draft_id: str, frame: dict[str, Any], run_id: str, regenerate: bool) -> dict:
+    """Apply the panel, build the body and record the turn; runs in a thread (ORM)."""
+    draft = Draft.locked(draft_id)
     if draft is None:
         raise FrameError("This workbench no longer exists: reload the page.")
     values = {k: v for k, v in frame.items() if k not in ("type", "HEADERS")}
@@ -184,46 +148,25 @@ def apply_frame(draft: Draft | None, frame: dict[str, Any], regenerate: bool) ->
             errors = dict(exc.errors)
             if "messages" in errors:  # shown beside the Message box
                 errors["message"] = errors.pop("messages")
-    return Turn(draft, body, errors, removed, pending)
-
-
-def plan_run(draft_id: str, frame: dict[str, Any], regenerate: bool) -> Turn:
-    """Read only: the request can leave before anything is rendered or written."""
-    return apply_frame(Draft.objects.filter(pk=draft_id).first(), frame, regenerate)
-
-
-def start_turn(turn: Turn, frame: dict[str, Any], run_id: str, show: Callable[[str], None]) -> None:
-    """Show the new turn on the page, then write it to the draft as it is now."""
-    new = turn.add_to_draft(run_id)
-    regenerate = frame.get("type") == "regenerate"
-    ctx = {
-        "oob": True,
-        "errors": {},
-        "draft": turn.draft,
-        "active_run": run_id,
-        "new_messages": [message_view(i, turn.draft.messages[i]) for i in new],
-        "removed": turn.removed,
-        "regenerate": regenerate,
+    ctx: dict[str, Any] = {"oob": True, "errors": errors, "draft": draft}
+    if errors:
+        draft.save_panel()
+        ctx["notice"] = "Nothing was sent: " + "; ".join(errors.values())
+        return {"html": render_to_string(PAGE + "#run-refused", ctx), "body": None}
+    first_new = len(draft.messages)
+    if pending:
+        draft.add_message("user", pending)
+    draft.add_message("assistant", "", status="streaming", run=run_id)
+    draft.pending = ""
+    draft.save()
+    new = [message_view(i, draft.messages[i]) for i in range(first_new, len(draft.messages))]
+    ctx.update(active_run=run_id, new_messages=new, removed=removed, regenerate=regenerate)
+    return {
+        "ctx": ctx,
+        "body": body,
+        "provider": draft.provider,
+        "draft_id": str(draft.pk),
     }
-    show(render_to_string(PAGE + "#run-started", ctx))
-    with transaction.atomic():
-        latest = apply_frame(Draft.locked(turn.draft.pk), frame, regenerate)
-        latest.add_to_draft(run_id)
-        latest.draft.save()
-
-
-@transaction.atomic
-def refuse_run(draft_id: str, frame: dict[str, Any], regenerate: bool) -> str:
-    """Keep the panel as typed and say, beside each field, why nothing was sent."""
-    turn = apply_frame(Draft.locked(draft_id), frame, regenerate)
-    turn.draft.save_panel()
-    ctx = {
-        "oob": True,
-        "errors": turn.errors,
-        "draft": turn.draft,
-        "notice": "Nothing was sent: " + "; ".join(turn.errors.values()),
-    }
-    return render_to_string(PAGE + "#run-refused", ctx)
 
 
 @transaction.atomic
