@@ -4,7 +4,8 @@ through the workbench websocket, side by side, in one run.
     python bench/relay.py [--trials 200] [--concurrency 1,100,500]
 
 Starts the fake upstream (tests/fake_upstream.py) and the real workbench app
-under daphne, each in its own process, on loopback. Prints:
+under daphne (as `python -m workbench.serve` runs it, on uvloop), each in its
+own process, on loopback. Prints:
 - added time to first token (median, p99) for one stream,
 - the throughput ratio (relayed / direct) for one fast stream,
 - for N concurrent streams of 50 tokens/s: added inter-token delay p99,
@@ -86,7 +87,7 @@ class Servers:
         # it took most of a core at 500 streams, CPU the relay then lacked.
         fake = ["uvicorn", "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
         fake += ["--host", "127.0.0.1", "--port", str(self.fake_port), "tests.fake_upstream:app"]
-        web = ["daphne", "-v0", "-b", "127.0.0.1", "-p", str(self.web_port)]
+        web = ["workbench.serve", "-v0", "-b", "127.0.0.1", "-p", str(self.web_port)]
         web += ["workbench.asgi:application"]
         for command in (fake, web):
             self.procs.append(

@@ -50,7 +50,7 @@ def start_daphne(
 ) -> subprocess.Popen:
     with open(WORK_DIR / f"{log}.log", "ab") as out:  # the child keeps its own handle
         proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
+            [sys.executable, "-m", "workbench.serve", "-b", "127.0.0.1", "-p", str(port), app],
             cwd=ROOT,
             env={**os.environ, **(env or {})},
             stdout=out,

@@ -1,6 +1,6 @@
 """A fake OpenAI-compatible upstream for tests and benchmarks (an ASGI app).
 
-Serve it with daphne (``daphne -p PORT tests.fake_upstream:app``). Behaviour
+Serve it with daphne (``daphne -p PORT tests.fake_upstream:app``) or uvicorn. Behaviour
 is set over HTTP, so a test in another process can script it:
 
 - ``POST /_control/config`` with JSON: ``tokens`` (count), ``rate`` (tokens per

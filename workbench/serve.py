@@ -1,0 +1,26 @@
+"""Run daphne on uvloop: ``python -m workbench.serve [daphne's arguments]``.
+
+Relaying a stream costs the web process CPU for every token; on uvloop it
+costs about a quarter less than on asyncio's own loop (docs/benchmarks.md),
+so one process carries more streams. daphne has no option for it, but keeps
+a Twisted asyncio reactor that is already installed, so this installs one
+on a uvloop loop first, then hands over to daphne's command line.
+"""
+
+import uvloop
+from twisted.internet import asyncioreactor
+
+
+def install_reactor() -> None:
+    asyncioreactor.install(uvloop.new_event_loop())
+
+
+def main() -> None:
+    install_reactor()
+    from daphne.cli import CommandLineInterface  # imports the reactor installed above
+
+    CommandLineInterface.entrypoint()
+
+
+if __name__ == "__main__":
+    main()
