@@ -93,8 +93,10 @@ class RelayConsumer(AsyncWebsocketConsumer):
         if prepared.get("body") is None:
             await self.send_html(prepared["html"])
             return
-        # The request goes out first; the page's new turn is rendered while the
-        # upstream thinks. Text waits (run.shown) until the turn is on the page.
+        # The turn is rendered and sent before the run's task starts (it starts
+        # when this coroutine first yields). Text waits (run.shown) until the
+        # turn is on the page. Rendering after the request had left was tried
+        # and measured: docs/benchmarks.md.
         run = Run(run_id, prepared["provider"], prepared["body"], self._text_sender(run_id))
         self.runs[run_id] = asyncio.create_task(self.follow(run, prepared["draft_id"]))
         try:
