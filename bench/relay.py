@@ -41,6 +41,9 @@ FINISHED = re.compile(r'data-status="(done|stopped|error)" hx-swap-oob="outerHTM
 
 
 def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile; nan when there is nothing to measure."""
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
@@ -130,14 +133,14 @@ Delays = list[tuple[float, float]]  # (when the upstream sent a token, its delay
 
 
 def stamped(text: str, received: float) -> Delays:
-    return [(float(s), received - float(s)) for s in STAMP.findall(text)]
+    return [(sent, received - sent) for sent in map(float, STAMP.findall(text))]
 
 
 def steady(delays: Delays) -> list[float]:
     """The delays of tokens sent after the first and before the last second:
     the relay's own pace, without the burst of runs starting and ending."""
     sent = [s for s, _ in delays]
-    first, last = min(sent), max(sent)
+    first, last = min(sent, default=0), max(sent, default=0)
     return [d for s, d in delays if first + 1 <= s <= last - 1]
 
 
@@ -264,15 +267,12 @@ async def concurrent(servers: Servers, n: int, tokens: int, rate: float) -> dict
     ok = [r for r in results if not isinstance(r, BaseException) and r[3] == "done"]
     direct_delays = [d for r in direct for d in r[2]]
     relayed_delays = [d for r in ok for d in r[2]]
-    relayed_steady = (steady(relayed_delays) if relayed_delays else []) or [float("nan")]
     return {
         "n": n,
         "errors": n - len(ok),
         "direct_p99_ms": percentile([d for _, d in direct_delays], 99) * 1e3,
-        "relayed_p99_ms": percentile([d for _, d in relayed_delays], 99) * 1e3
-        if relayed_delays
-        else float("nan"),
-        "steady_p99_ms": percentile(relayed_steady, 99) * 1e3,
+        "relayed_p99_ms": percentile([d for _, d in relayed_delays], 99) * 1e3,
+        "steady_p99_ms": percentile(steady(relayed_delays), 99) * 1e3,
         "cpu_ms_per_stream": cpu["web"] / n * 1e3,
         "busy": {name: seconds / wall for name, seconds in cpu.items()},
         "rss_kb_per_stream": rss / n * 1024,
