@@ -79,13 +79,3 @@ def test_redis_url_selects_the_redis_channel_layer():
     done = manage("shell", "-c", code, REDIS_URL="redis://127.0.0.1:6379/0")
     assert done.returncode == 0, done.stderr
     assert "RedisChannelLayer {'type': 'ping', 'n': 1}" in done.stdout
-
-
-def test_served_on_uvloop():
-    """The Procfile's launcher puts daphne's reactor on a uvloop loop."""
-    code = (
-        "import workbench.serve as s; s.install_reactor(); import daphne.server; "
-        "from twisted.internet import reactor; print(type(reactor._asyncioEventloop).__module__)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "uvloop"
