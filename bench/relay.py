@@ -27,17 +27,24 @@ import tempfile
 import time
 from pathlib import Path
 
+import django
 import httpx
 import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.testenv import free_port  # noqa: E402
+# The wire format's patterns come from the app; reading them needs Django set up
+# (the servers below get an environment of their own).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
+os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 50)
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+django.setup()
+
+from tests.ports import free_port  # noqa: E402
+from workbench.relay.frames import FINISHED, NOTICE, TEXT  # noqa: E402
 
 STAMP = re.compile(r"@(\d+\.\d+)")
-DELTA = re.compile(r'<span hx-swap-oob="beforeend:#answer-\w+">(.*?)</span>', re.S)
-FINISHED = re.compile(r'data-status="(done|stopped|error)" hx-swap-oob="outerHTML:#run-')
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -199,12 +206,12 @@ class Browser:
             found = FINISHED.search(message)
             if found:
                 return first, last, delays, found.group(1)
-            if 'id="notice"' in message and "</p>" in message and "run-" not in message:
+            if NOTICE.search(message) and "run-" not in message:
                 raise RuntimeError(f"run refused: {message}")
-            for text in DELTA.findall(message):
+            if text := TEXT.match(message):
                 first = first or now - start
                 last = now - start
-                delays += stamped(text, now_wall)
+                delays += stamped(text.group(2), now_wall)
 
     async def close(self) -> None:
         await self.ws.close()

@@ -14,7 +14,8 @@ import httpx
 import pytest
 from django.core.management import call_command
 
-from tests.testenv import CUT_PORT, FAKE_PORT, WORK_DIR, free_port
+from tests.ports import free_port
+from tests.testenv import CUT_PORT, FAKE_PORT, WORK_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from workbench.chat.models import Draft
+from tests.drafts import stored
 
 pytestmark = pytest.mark.django_db
 
@@ -18,17 +18,19 @@ def raw_snippets(page: str) -> dict[str, str]:
     return {key: html.unescape(code) for key, code in found}
 
 
-def test_panel_shows_every_language_for_the_current_body(client):
-    client.get("/workbench?model=gpt-4-1-2025-04-14")
-    draft = Draft.objects.get()
-    draft.pending = "Hello"
-    draft.parameters = {"temperature": 0, "stream": False}
-    draft.save()
+def test_panel_shows_every_language_for_the_current_body(client, monkeypatch):
+    planted = "sk-planted-key-0123456789"
+    monkeypatch.setenv("OXEN_API_KEY", planted)
+    form = {"model": "gpt-4-1-2025-04-14", "message": "Hello", "param-temperature": "0"}
+    client.post("/workbench/draft", {**form, "param-stream-shown": "1"})
     snippets = raw_snippets(client.get("/workbench/api").content.decode())
     assert set(snippets) == {"curl", "python", "openai", "javascript", "json"}
-    assert json.loads(snippets["json"]) == draft.request_body()
+    body = json.loads(snippets["json"])
+    assert body == stored(client).request_body()
+    assert body["temperature"] == 0 and body["stream"] is False
+    assert body["messages"] == [{"role": "user", "content": "Hello"}]
     assert "$OXEN_API_KEY" in snippets["curl"] and "OXEN_API_KEY" in snippets["python"]
-    assert "sk-" not in "".join(snippets.values())
+    assert planted not in "".join(snippets.values())
 
 
 def test_panel_explains_when_there_is_nothing_to_send(client):

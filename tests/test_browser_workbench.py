@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.test_relay_consumer import ERRORS
+from tests.relay_helpers import ERRORS
 
 pytestmark = pytest.mark.browser
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.drafts import stored
 from workbench.chat.models import Draft
 
 pytestmark = pytest.mark.django_db
@@ -10,6 +11,7 @@ pytestmark = pytest.mark.django_db
 def post(client, **fields):
     data = {
         "model": "fake-chat",
+        "panel_model": "fake-chat",  # the model whose fields the page shows
         "system_prompt": "",
         "message": "",
         "param-stream-shown": "1",
@@ -31,9 +33,9 @@ def test_values_are_stored_typed_including_zero_and_false(client):
             "message": "draft text",
         },
     )
-    draft = Draft.objects.get()
-    assert draft.model_id == "fake-chat"
-    assert draft.parameters == {
+    draft = stored(client)
+    assert draft.column().model_id == "fake-chat"
+    assert draft.column().parameters == {
         "temperature": 0,
         "seed": 0,
         "stream": False,
@@ -50,30 +52,46 @@ def test_out_of_range_value_is_refused_beside_the_field_and_rest_kept(client):
     expected = "Temperature must be at most 2."
     assert f'id="error-param-temperature" role="alert" hx-swap-oob="true">{expected}<' in html
     assert 'id="error-param-top_p" role="alert" hx-swap-oob="true"><' in html
-    draft = Draft.objects.get()
-    assert draft.parameters["temperature"] == 0.5  # the last valid value
-    assert draft.parameters["top_p"] == 0.3
+    draft = stored(client)
+    assert draft.column().parameters["temperature"] == 0.5  # the last valid value
+    assert draft.column().parameters["top_p"] == 0.3
 
 
 def test_clearing_a_field_unsets_it(client):
     client.get("/")
     post(client, **{"param-max_tokens": "10"})
     post(client, **{"param-max_tokens": ""})
-    assert "max_tokens" not in Draft.objects.get().parameters
+    assert "max_tokens" not in stored(client).column().parameters
 
 
 def test_switching_model_rerenders_the_panel_and_keeps_shared_values(client):
     client.get("/")
-    post(client, **{"param-temperature": "0.2", "param-top_k": "5"}, model="smollm2-135m-instruct")
-    r = post(client, **{"param-temperature": "0.2", "param-top_k": "5"}, model="fake-chat")
+    values = {
+        "param-temperature": "0.2",
+        "param-top_k": "5",
+        "panel_model": "smollm2-135m-instruct",
+    }
+    post(client, **values, model="smollm2-135m-instruct")
+    r = post(client, **values, model="fake-chat")
     html = r.content.decode()
     assert '<div id="parameters" hx-swap-oob="true">' in html
     assert "param-top_k" not in html
-    assert Draft.objects.get().parameters == {"temperature": 0.2, "stream": True}
+    assert stored(client).column().parameters == {"temperature": 0.2, "stream": True}
 
 
 def test_unknown_model_is_refused(client):
     client.get("/")
-    r = post(client, model="nope")
+    r = post(client, model="nope", message="typed")
     assert "Unknown model &#x27;nope&#x27;." in r.content.decode()
-    assert Draft.objects.get().model_id == "smollm2-135m-instruct"
+    assert Draft.objects.count() == 0  # nothing of a refused form is stored
+
+
+def test_an_autosave_older_than_the_last_run_cannot_bring_sent_text_back(client):
+    post(client, message="sent already", revision="0")
+    draft = stored(client)
+    draft.pending, draft.revision = "", 1  # what a Run does to the box
+    draft.save()
+    post(client, message="sent already", revision="0")  # arrives late
+    assert stored(client).pending == ""
+    post(client, message="new text", revision="1")
+    assert stored(client).pending == "new text"

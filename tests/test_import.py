@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from tests.drafts import put_messages, stored
+from workbench.chat.conversation import message
 from workbench.chat.models import Draft
 from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 
@@ -25,18 +27,18 @@ BODY = {
 
 @pytest.fixture
 def draft(client) -> Draft:
-    client.get("/")
-    return Draft.objects.get()
+    return put_messages(client, model="smollm2-135m-instruct")
 
 
 def test_import_loads_model_prompt_messages_parameters_and_message_box(client, draft):
     r = client.post("/workbench/import", {"import_text": json.dumps(BODY)})
     assert r.status_code == 204 and r["HX-Redirect"] == "/workbench"
     draft.refresh_from_db()
-    assert draft.model_id == "fake-chat" and draft.system_prompt == "Be brief."
-    assert draft.messages == BODY["messages"][1:3]
+    column = draft.column()
+    assert column.model_id == "fake-chat" and column.system_prompt == "Be brief."
+    assert column.request_messages() == BODY["messages"][1:3]
     assert draft.pending == "Bye?"
-    assert draft.parameters == {"temperature": 0, "stream": True}
+    assert column.parameters == {"temperature": 0, "stream": True}
     assert draft.request_body() == BODY
 
 
@@ -61,15 +63,13 @@ def test_import_loads_model_prompt_messages_parameters_and_message_box(client, d
     ],
 )
 def test_unreadable_paste_is_explained_and_nothing_changes(client, draft, text, reason):
-    draft.add_message("user", "keep me")
-    draft.save()
+    put_messages(client, message("user", "keep me"))
+    before = stored(client).columns
     r = client.post("/workbench/import", {"import_text": text})
     assert r.status_code == 200
     html = r.content.decode()
     assert 'id="import-error"' in html and "Could not import: " in html and reason in html
-    draft.refresh_from_db()
-    assert draft.messages == [{"role": "user", "content": "keep me"}]
-    assert draft.model_id == "smollm2-135m-instruct"
+    assert stored(client).columns == before
 
 
 def test_openai_sdk_call_with_extra_body_is_read():

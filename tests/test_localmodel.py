@@ -109,7 +109,7 @@ async def ask(local_server, message: str, **params) -> tuple[list[str], dict]:
     await next_frame(comm)
     frames = await until_finished(comm, timeout=120)
     await comm.disconnect()
-    return frames, (await reload(draft)).messages[-1]
+    return frames, (await reload(draft)).column().messages[-1]
 
 
 @pytest.mark.django_db(transaction=True)

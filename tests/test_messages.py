@@ -2,51 +2,74 @@
 
 import pytest
 
-from workbench.chat.models import Draft
+from tests.drafts import put_messages, stored
+from workbench.chat.conversation import Status, message
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def draft(client) -> Draft:
-    client.get("/")
-    draft = Draft.objects.get()
-    draft.add_message("user", "one")
-    draft.add_message("assistant", "two", status="done")
-    draft.save()
-    return draft
+def ids(client) -> list[str]:
+    draft = put_messages(client, message("user", "one"), message("assistant", "two"))
+    return [m["id"] for m in draft.column().messages]
 
 
-def test_edit_form_then_save_with_new_role(client, draft):
-    form = client.get("/workbench/messages/1", {"edit": "1"}).content.decode()
-    assert '<textarea name="content" rows="4">two</textarea>' in form
-    r = client.post("/workbench/messages/1", {"role": "user", "content": "changed"})
+def contents(client) -> list[str]:
+    return [m["content"] for m in stored(client).column().messages]
+
+
+def test_edit_form_then_save_with_new_role(client, ids):
+    form = client.get(f"/workbench/messages/{ids[1]}", {"edit": "1"}).content.decode()
+    assert "two</textarea>" in form and '<option value="assistant" selected>' in form
+    r = client.post(f"/workbench/messages/{ids[1]}", {"role": "user", "content": "changed"})
     assert 'data-role="user"' in r.content.decode()
-    draft.refresh_from_db()
-    assert draft.messages[1]["content"] == "changed" and draft.messages[1]["role"] == "user"
+    edited = stored(client).column().messages[1]
+    assert edited["content"] == "changed" and edited["role"] == "user" and edited["id"] == ids[1]
 
 
-def test_bad_role_is_refused_and_nothing_changes(client, draft):
-    r = client.post("/workbench/messages/0", {"role": "wizard", "content": "x"})
+def test_bad_role_is_refused_and_nothing_changes(client, ids):
+    r = client.post(f"/workbench/messages/{ids[0]}", {"role": "wizard", "content": "x"})
     assert r.status_code == 400
-    draft.refresh_from_db()
-    assert draft.messages[0] == {"role": "user", "content": "one"}
+    assert contents(client) == ["one", "two"]
 
 
-def test_delete_and_missing_index(client, draft):
-    r = client.post("/workbench/messages/0/delete")
+def test_delete_and_missing_message(client, ids):
+    r = client.post(f"/workbench/messages/{ids[0]}/delete")
     assert "<p>one</p>" not in r.content.decode() and "<p>two</p>" in r.content.decode()
-    draft.refresh_from_db()
-    assert [m["content"] for m in draft.messages] == ["two"]
-    assert client.post("/workbench/messages/5/delete").status_code == 400
+    assert contents(client) == ["two"]
+    assert client.post(f"/workbench/messages/{ids[0]}/delete").status_code == 400
+    assert client.post("/workbench/messages/nope/delete").status_code == 400
 
 
-def test_add_and_clear(client, draft):
-    r = client.post("/workbench/messages/add", {"message": "three"})
+def test_a_streaming_answer_cannot_be_edited_or_deleted(client):
+    draft = put_messages(client, message("assistant", "", Status.STREAMING, run="r1"))
+    streaming = draft.column().messages[0]["id"]
+    assert client.post(f"/workbench/messages/{streaming}/delete").status_code == 400
+    r = client.post(f"/workbench/messages/{streaming}", {"role": "user", "content": "x"})
+    assert r.status_code == 400
+
+
+def test_add_and_clear(client, ids):
+    revision = stored(client).revision
+    r = client.post("/workbench/messages/add", {"message": "three", "revision": revision})
     assert 'id="message" name="message" rows="3" hx-swap-oob="true"' in r.content.decode()
-    draft.refresh_from_db()
-    assert draft.messages[-1] == {"role": "user", "content": "three"} and draft.pending == ""
-    assert client.post("/workbench/messages/add", {"message": ""}).status_code == 400
+    assert f'id="revision" value="{revision + 1}" hx-swap-oob="true"' in r.content.decode()
+    assert contents(client) == ["one", "two", "three"] and stored(client).pending == ""
+    r = client.post("/workbench/messages/add", {"message": ""})
+    assert r.status_code == 400 and r.content.decode() == "Write the message to add first."
     client.post("/workbench/clear")
-    draft.refresh_from_db()
-    assert draft.messages == []
+    assert contents(client) == []
+
+
+def test_add_from_a_page_older_than_the_last_run_is_refused(client, ids):
+    draft = stored(client)
+    draft.revision = 3
+    draft.save()
+    r = client.post("/workbench/messages/add", {"message": "stale", "revision": 2})
+    assert r.status_code == 400 and "out of date" in r.content.decode()
+    assert contents(client) == ["one", "two"]
+
+
+def test_message_too_long_to_add_says_so(client, ids):
+    r = client.post("/workbench/messages/add", {"message": "x" * 200_001})
+    assert r.status_code == 400 and "at most 200000 characters" in r.content.decode()

@@ -1,6 +1,7 @@
 """The relay consumer against the fake upstream: streaming, Stop, errors, bad frames."""
 
 import asyncio
+import html
 import json
 import time
 from html.parser import HTMLParser
@@ -8,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.relay_helpers import (
+    ERRORS,
     connect,
     next_frame,
     reload,
@@ -16,9 +18,12 @@ from tests.relay_helpers import (
     start_draft,
     status_of,
     streamed_text,
+    turns,
     until_finished,
 )
 from workbench.relay.consumer import MAX_FRAME
+from workbench.relay.frames import FINISHED, NOTICE, SNAPSHOT, TEXT
+from workbench.relay.runs import FRAME_INTERVAL
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,18 +36,16 @@ async def test_run_streams_text_and_stores_the_answer(fake):
     started = await next_frame(comm)
     assert 'hx-swap-oob="beforeend:#conversation"' in started and 'data-role="user"' in started
     assert "Hi there" in started and 'id="run-' in started
-    assert (
-        '<button type="button" id="stop" ws-send' in started
-        and "disabled" not in started.split('id="stop"')[1].split(">")[0]
-    )
+    buttons = {a.get("id"): a for tag, a in elements(started) if tag == "button"}
+    assert "disabled" not in buttons["stop"] and "disabled" in buttons["run"]
     frames = await until_finished(comm)
     expected = "".join(f"tok{i} " for i in range(30))
     assert streamed_text(frames) == expected
     assert status_of(frames) == "done"
-    stored = (await reload(draft)).messages
-    assert stored[0] == {"role": "user", "content": "Hi there"}
+    stored = turns(await reload(draft))
+    assert stored[0] == {"role": "user", "content": "Hi there", "status": "done"}
     assert stored[1]["content"] == expected and stored[1]["status"] == "done"
-    figures = stored[1]["figures"]
+    figures = (await reload(draft)).column().messages[1]["figures"]
     assert figures["completion_tokens"] == 30 and figures["approximate"] is False
     assert figures["finish_reason"] == "stop" and figures["ttft_ms"] >= 0
     sent = fake.requests()[0]["body"]
@@ -56,10 +59,14 @@ async def test_first_delta_at_once_later_ones_coalesced(fake):
     comm = await connect(await start_draft())
     await comm.send_to(text_data=run_frame())
     await next_frame(comm)
+    began = time.monotonic()
     frames = await until_finished(comm)
-    deltas = [f for f in frames if "beforeend:#answer-" in f]
+    elapsed = time.monotonic() - began
+    deltas = [f for f in frames if TEXT.match(f)]
     assert deltas[0].count("tok") == 1  # the first piece went out alone
-    assert len(deltas) < 100  # the rest were gathered into fewer frames
+    # then at most one frame per FRAME_INTERVAL, however fast the tokens come
+    assert len(deltas) <= 2 + elapsed / FRAME_INTERVAL
+    assert streamed_text(frames).count("tok") == 100
     await comm.disconnect()
 
 
@@ -156,12 +163,13 @@ async def test_stop_closes_the_upstream_at_once_and_keeps_partial(fake):
     records = fake.wait_for(lambda r: r[0]["disconnected_at"], timeout=2)
     assert records[0]["disconnected_at"] - stopped_at < 1.0
     assert records[0]["completed"] is False
-    answer = (await reload(draft)).messages[-1]
+    answer = turns(await reload(draft))[-1]
     assert answer["status"] == "stopped" and answer["content"].startswith("tok0 ")
     await comm.disconnect()
 
 
-async def test_closing_the_socket_cancels_the_run_and_keeps_partial(fake):
+async def test_closed_page_leaves_the_run_going_for_the_grace_period(fake, settings):
+    settings.WORKBENCH_RUN_GRACE = 0.5
     fake.configure(tokens=500, rate=50)
     draft = await start_draft()
     comm = await connect(draft)
@@ -170,10 +178,85 @@ async def test_closing_the_socket_cancels_the_run_and_keeps_partial(fake):
     await next_frame(comm)
     closed_at = time.time()
     await comm.disconnect()
+    await asyncio.sleep(0.3)
+    assert fake.requests()[0]["disconnected_at"] is None  # still streaming, nobody watching
+    records = await asyncio.to_thread(fake.wait_for, lambda r: r[0]["disconnected_at"], 3)
+    assert 0.5 <= records[0]["disconnected_at"] - closed_at < 1.5
+    answer = (await wait_for_status(draft, "stopped"))[-1]
+    assert answer["content"].startswith("tok0 ")
+
+
+async def test_a_new_page_reattaches_to_the_live_run_and_gets_all_the_text(fake, settings):
+    settings.WORKBENCH_RUN_GRACE = 5
+    fake.configure(tokens=60, rate=40)
+    draft = await start_draft()
+    first = await connect(draft)
+    await first.send_to(text_data=run_frame())
+    run_id = run_id_of(await next_frame(first))
+    await next_frame(first)
+    await first.disconnect()  # a reload: the page goes...
+    await asyncio.sleep(0.3)
+    second = await connect(draft)  # ...and comes back
+    await second.send_to(text_data=json.dumps({"type": "attach", "run": run_id}))
+    snapshot = SNAPSHOT.match(await next_frame(second))
+    assert snapshot and snapshot.group(1) == run_id and "tok0 " in snapshot.group(2)
+    frames = await until_finished(second)
+    so_far = html.unescape(snapshot.group(2))
+    assert so_far + streamed_text(frames) == "".join(f"tok{i} " for i in range(60))
+    assert status_of(frames) == "done"
+    assert fake.requests()[0]["completed"] is True
+    await second.disconnect()
+
+
+async def test_attach_to_a_run_that_ended_shows_its_answer(fake):
+    fake.configure(content="all done")
+    draft = await start_draft()
+    comm = await connect(draft)
+    await comm.send_to(text_data=run_frame())
+    run_id = run_id_of(await next_frame(comm))
+    await until_finished(comm)
+    await comm.send_to(text_data=json.dumps({"type": "attach", "run": run_id}))
+    frame = await next_frame(comm)
+    assert FINISHED.search(frame).groups() == ("done", run_id) and "all done" in frame
+    await comm.disconnect()
+
+
+async def test_stop_from_another_page_of_the_same_browser(fake):
+    fake.configure(tokens=500, rate=50)
+    draft = await start_draft()
+    first, second = await connect(draft), await connect(draft)
+    await first.send_to(text_data=run_frame())
+    run_id = run_id_of(await next_frame(first))
+    await next_frame(first)
+    stopped_at = time.time()
+    await second.send_to(text_data=json.dumps({"type": "stop", "run": run_id}))
+    assert status_of(await until_finished(first)) == "stopped"
     records = fake.wait_for(lambda r: r[0]["disconnected_at"], timeout=2)
-    assert records[0]["disconnected_at"] - closed_at < 1.0
-    answer = (await reload(draft)).messages[-1]
-    assert answer["status"] == "stopped" and answer["content"]
+    assert records[0]["disconnected_at"] - stopped_at < 1.0
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_another_browser_cannot_stop_or_follow_a_run(fake):
+    fake.configure(tokens=100, rate=100)
+    draft = await start_draft()
+    owner, stranger = await connect(draft), await connect(await start_draft())
+    await owner.send_to(text_data=run_frame())
+    run_id = run_id_of(await next_frame(owner))
+    for kind in ("stop", "attach"):
+        await stranger.send_to(text_data=json.dumps({"type": kind, "run": run_id}))
+        assert NOTICE.search(await next_frame(stranger))
+    assert status_of(await until_finished(owner)) == "done"
+    assert await stranger.receive_nothing(timeout=0.2)
+    await owner.disconnect()
+    await stranger.disconnect()
+
+
+async def wait_for_status(draft, status: str, timeout: float = 5) -> list[dict]:
+    async with asyncio.timeout(timeout):
+        while (stored := turns(await reload(draft)))[-1]["status"] != status:
+            await asyncio.sleep(0.05)
+    return stored
 
 
 async def test_second_run_while_streaming_is_refused(fake):
@@ -198,56 +281,10 @@ async def test_regenerate_replaces_the_last_answer(fake):
     fake.configure(content="second answer")
     await comm.send_to(text_data=run_frame("", kind="regenerate"))
     await until_finished(comm)
-    messages = (await reload(draft)).messages
+    messages = turns(await reload(draft))
     assert [m["content"] for m in messages] == ["Q", "second answer"]
     assert fake.requests()[0]["body"]["messages"] == [{"role": "user", "content": "Q"}]
     await comm.disconnect()
-
-
-ERRORS = [
-    (
-        {"fault": "http_401"},
-        "fake-chat",
-        "Fake upstream refused the request (401): Incorrect API key provided.",
-    ),
-    ({"fault": "http_403"}, "fake-chat", "refused the request (403)"),
-    (
-        {"fault": "http_404"},
-        "fake-chat",
-        "does not know model &#x27;fake-chat&#x27; (404): The model does not exist.",
-    ),
-    (
-        {"fault": "http_400"},
-        "fake-chat",
-        "rejected the request (400): Invalid value for &#x27;temperature&#x27;",
-    ),
-    (
-        {"fault": "http_429"},
-        "fake-chat",
-        "rate-limiting requests (429): Rate limit reached for requests.. Retry after 7 s.",
-    ),
-    ({"fault": "http_500"}, "fake-chat", "had a server error (500)"),
-    (
-        {"fault": "http_503"},
-        "fake-chat",
-        "had a server error (503): The engine is currently overloaded.",
-    ),
-    ({"fault": "html_error"}, "fake-chat", "had a server error (502): &lt;html&gt;"),
-    ({"tokens": 50, "rate": 100, "ttft": 0}, "fake-cut", "broke mid-answer"),
-    ({"fault": "stall"}, "fake-chat", "stopped sending mid-answer: nothing for 2 s"),
-    ({"fault": "no_done"}, "fake-chat", "The stream ended before the answer was complete."),
-    ({"fault": "garbage"}, "fake-chat", "a line that is not SSE"),
-    ({"fault": "bad_json"}, "fake-chat", "an event that is not JSON"),
-    (
-        {"fault": "error_event"},
-        "fake-chat",
-        "The model stopped with an error: Model overloaded mid-stream",
-    ),
-    ({"fault": "empty"}, "fake-chat", "The model returned an empty answer"),
-    ({"ttft": 3}, "fake-chat", "sent nothing for 2 s"),
-    ({}, "fake-nowhere", "Could not connect to Nowhere at http://127.0.0.1:"),
-    ({}, "fake-keyed", "set the environment variable FAKE_KEYED_API_KEY"),
-]
 
 
 @pytest.mark.parametrize(("config", "model", "message"), ERRORS)
@@ -261,7 +298,7 @@ async def test_each_error_is_shown_where_the_answer_would_be(fake, cutter, confi
     final = frames[-1]
     assert status_of(frames) == "error"
     assert 'class="run-error" role="alert"' in final and message in final
-    answer = (await reload(draft)).messages[-1]
+    answer = turns(await reload(draft))[-1]
     assert answer["status"] == "error"
     if model == "fake-cut" or config.get("fault") in (
         "stall",

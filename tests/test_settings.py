@@ -57,8 +57,8 @@ def test_database_url_runs_on_postgres(postgres_url):
     code = (
         "from django.db import connection\n"
         "from workbench.chat.models import Draft\n"
-        "d = Draft.start('fake-chat'); d.add_message('user', 'hé'); d.save()\n"
-        "print(Draft.objects.get(pk=d.pk).messages, connection.vendor)\n"
+        "Draft.add_message('b' * 32, 'hé', None)\n"
+        "print(Draft.of('b' * 32).column().request_messages(), connection.vendor)\n"
     )
     done = manage("shell", "-c", code, DATABASE_URL=postgres_url)
     assert done.returncode == 0, done.stderr

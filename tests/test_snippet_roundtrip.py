@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from tests.testenv import WORK_DIR
-from workbench.chat.models import Draft
+from workbench.chat.conversation import Column, message
 from workbench.relay.upstream import headers_for
 from workbench.snippets.generate import LANGUAGES
 from workbench.snippets.importing import parse_pasted
@@ -79,14 +79,12 @@ class State:
     pending: str
     params: dict
 
-    def draft(self) -> Draft:
-        return Draft(
-            model_id=self.model,
-            system_prompt=self.system,
-            messages=self.messages,
-            pending=self.pending,
-            parameters=self.params,
-        )
+    def column(self) -> Column:
+        turns = [message(m["role"], m["content"]) for m in self.messages]
+        return Column(self.model, self.system, self.params, turns)
+
+    def body(self) -> dict:
+        return self.column().request_body(self.pending)
 
 
 states = st.builds(
@@ -122,10 +120,10 @@ def run_batch(language: str, snippets: list[str]) -> list[str]:
     return json.loads(done.stdout) if language in ("python", "openai") else [done.stdout]
 
 
-def expected_headers(draft: Draft, monkeypatch) -> dict[str, str]:
+def expected_headers(column: Column, monkeypatch) -> dict[str, str]:
     """The headers the relay sends that a snippet must send too."""
     monkeypatch.setenv("FAKE_KEYED_API_KEY", KEY)
-    headers = headers_for(draft.provider)
+    headers = headers_for(column.provider)
     return {
         k.lower(): v for k, v in headers.items() if k.lower() in ("authorization", "content-type")
     }
@@ -145,17 +143,17 @@ def expected_headers(draft: Draft, monkeypatch) -> dict[str, str]:
 @given(batch=st.lists(states, min_size=BATCH, max_size=BATCH))
 def test_snippets_send_exactly_what_the_relay_sends(fake_upstream, monkeypatch, language, batch):
     generate = LANGUAGES[language][2]
-    drafts = [state.draft() for state in batch]
-    bodies = [d.request_body() for d in drafts]  # what the relay sends for this state
-    snippets = [generate(d.provider, body) for d, body in zip(drafts, bodies, strict=True)]
+    columns = [state.column() for state in batch]
+    bodies = [state.body() for state in batch]  # what the relay sends for this state
+    snippets = [generate(c.provider, body) for c, body in zip(columns, bodies, strict=True)]
     fake_upstream.configure()
     outputs = run_batch(language, snippets)
     received = fake_upstream.requests()
     assert len(received) == len(batch)
-    for draft, body, got in zip(drafts, bodies, received, strict=True):
+    for column, body, got in zip(columns, bodies, received, strict=True):
         assert got["body"] == body
         sent = {k: v for k, v in got["headers"].items() if k in ("authorization", "content-type")}
-        assert sent == expected_headers(draft, monkeypatch)
+        assert sent == expected_headers(column, monkeypatch)
     text = "".join(outputs)
     assert "SNIPPET FAILED" not in text
     if language != "curl":  # the answer is printed, streamed or not
@@ -166,16 +164,16 @@ def test_snippets_send_exactly_what_the_relay_sends(fake_upstream, monkeypatch, 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(state=states)
 def test_import_of_each_snippet_gives_the_state_back(language, state):
-    draft = state.draft()
-    body = draft.request_body()
-    imported = Draft(model_id="smollm2-135m-instruct")
-    imported.load_body(parse_pasted(LANGUAGES[language][2](draft.provider, body)))
+    body = state.body()
+    imported, pending = Column.from_body(
+        parse_pasted(LANGUAGES[language][2](state.column().provider, body))
+    )
     assert imported.model_id == state.model
     assert imported.system_prompt == state.system
-    assert imported.messages == state.messages
-    assert imported.pending == state.pending
+    assert imported.request_messages() == state.messages
+    assert pending == state.pending
     assert imported.parameters == state.params
-    assert imported.request_body() == body
+    assert imported.request_body(pending) == body
 
 
 def test_json_body_imports_too():
@@ -186,10 +184,9 @@ def test_json_body_imports_too():
         "q",
         {"temperature": 0, "stream": False},
     )
-    body = state.draft().request_body()
-    imported = Draft(model_id="fake-chat")
-    imported.load_body(parse_pasted(json.dumps(body)))
-    assert imported.request_body() == body
+    body = state.body()
+    imported, pending = Column.from_body(parse_pasted(json.dumps(body)))
+    assert imported.request_body(pending) == body
 
 
 def test_runner_reports_a_failing_snippet(tmp_path: Path):

@@ -2,20 +2,23 @@
 
 import pytest
 
+from tests.drafts import put_messages, stored
+from workbench.chat import current
+from workbench.chat.conversation import Status, message
 from workbench.chat.models import Draft
 
 pytestmark = pytest.mark.django_db
 
 
-def test_first_visit_creates_a_draft_with_the_local_model(client):
+def test_first_visit_shows_an_empty_workbench_and_stores_nothing(client):
     r = client.get("/")
     assert r.status_code == 200
-    draft = Draft.objects.get(pk=client.session["draft_id"])
-    assert draft.model_id == "smollm2-135m-instruct"
-    assert draft.parameters == {"stream": True}
+    assert Draft.objects.count() == 0  # a visit that writes nothing stores nothing
+    assert client.cookies[current.COOKIE]["httponly"]
     html = r.content.decode()
     for snippet in (
         '<label for="model">Model</label>',
+        '<option value="smollm2-135m-instruct" selected>',
         '<label for="system_prompt">System prompt</label>',
         '<label for="message">Message</label>',
         ">Run</button>",
@@ -24,17 +27,29 @@ def test_first_visit_creates_a_draft_with_the_local_model(client):
         'role="tab"',
         ">Chat</button>",
         "<summary>More parameters</summary>",
+        'id="param-stream" checked',
     ):
         assert snippet in html
 
 
-def test_model_query_chooses_the_model_and_keeps_the_draft(client):
+def test_a_thousand_cookieless_visits_store_nothing(client):
+    for _ in range(1000):
+        client.cookies.clear()
+        assert client.get("/").status_code == 200
+    assert Draft.objects.count() == 0
+
+
+def test_model_link_preselects_without_storing(client):
     client.get("/")
+    client.post("/workbench/draft", {"model": "fake-chat", "message": "hi"})
     r = client.get("/workbench", {"model": "gpt-4-1-2025-04-14"})
-    assert r.status_code == 302 and r["Location"] == "/workbench"
-    r = client.get("/workbench")
-    assert '<option value="gpt-4-1-2025-04-14" selected>' in r.content.decode()
-    assert Draft.objects.count() == 1
+    html = r.content.decode()
+    assert r.status_code == 200 and "data-preselected" in html
+    assert '<option value="gpt-4-1-2025-04-14" selected>' in html
+    assert stored(client).column().model_id == "fake-chat"  # a link changes nothing
+    client.post("/workbench/draft", {"model": "gpt-4-1-2025-04-14", "message": "hi"})
+    assert stored(client).column().model_id == "gpt-4-1-2025-04-14"
+    assert "data-preselected" not in client.get("/workbench").content.decode()
 
 
 def test_unknown_model_query_is_404_with_reason(client):
@@ -44,37 +59,35 @@ def test_unknown_model_query_is_404_with_reason(client):
 
 
 def test_parameters_render_from_the_schema(client):
-    html = client.get(
-        "/workbench", {"model": "smollm2-135m-instruct"}, follow=True
-    ).content.decode()
+    html = client.get("/workbench", {"model": "smollm2-135m-instruct"}).content.decode()
     basic, more = html.split("<summary>More parameters</summary>")
     assert '<label for="param-temperature">Temperature</label>' in basic
     assert 'type="range"' in basic and 'aria-hidden="true"' in basic
     assert '<label for="param-top_k">Top K</label>' in more
     assert '<label for="param-seed">Seed</label>' in more
     assert '<label for="param-stop">Stop sequences</label>' in more
-    assert 'id="param-stream" name="param-stream" value="true"' in basic
+    assert '<input type="checkbox" name="param-stream"' in basic
 
 
 def test_reload_shows_the_stored_conversation(client):
-    client.get("/")
-    draft = Draft.objects.get()
-    draft.add_message("user", "Hello <b>there</b>")
-    draft.add_message(
-        "assistant",
-        "**bold** <script>alert(1)</script>",
-        status="done",
-        figures={
-            "ttft_ms": 12.0,
-            "total_ms": 40.0,
-            "prompt_tokens": 3,
-            "completion_tokens": 5,
-            "approximate": False,
-            "tokens_per_second": 9.5,
-            "finish_reason": "stop",
-        },
+    put_messages(
+        client,
+        message("user", "Hello <b>there</b>"),
+        message(
+            "assistant",
+            "**bold** <script>alert(1)</script>",
+            Status.DONE,
+            figures={
+                "ttft_ms": 12.0,
+                "total_ms": 40.0,
+                "prompt_tokens": 3,
+                "completion_tokens": 5,
+                "approximate": False,
+                "tokens_per_second": 9.5,
+                "finish_reason": "stop",
+            },
+        ),
     )
-    draft.save()
     html = client.get("/").content.decode()
     assert "Hello &lt;b&gt;there&lt;/b&gt;" in html
     assert "<strong>bold</strong>" in html and "<script>alert(1)" not in html

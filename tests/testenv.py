@@ -6,16 +6,10 @@ that points a ``fake`` provider at the fake upstream's port.
 """
 
 import os
-import socket
 import tempfile
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+from tests.ports import free_port
 
 FAKE_PORT = free_port()
 CLOSED_PORT = free_port()  # nothing listens here: "connection refused"
@@ -72,7 +66,6 @@ for key, value in {
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "WORKBENCH_CONFIG": str(WORK_DIR / "catalog.toml"),
     "WORKBENCH_LOCAL_PORT": str(LOCAL_PORT),
-    "FAKE_UPSTREAM_PORT": str(FAKE_PORT),
 }.items():
     os.environ[key] = value  # the suite defines its own environment
 os.environ.pop("REDIS_URL", None)

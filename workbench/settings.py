@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "channels",
     "workbench.catalog",
@@ -60,8 +61,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "workbench.chat.current.BrowserMiddleware",
 ]
 
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"  # field templates in templates/
 ROOT_URLCONF = "workbench.urls"
 ASGI_APPLICATION = "workbench.asgi.application"
 
@@ -145,6 +148,11 @@ CSRF_TRUSTED_ORIGINS = [
 # Operator configuration (contract §1) and the embedded llama.cpp server.
 WORKBENCH_CONFIG = os.environ.get("WORKBENCH_CONFIG", "")
 WORKBENCH_LOCAL_PORT = int(os.environ.get("WORKBENCH_LOCAL_PORT", "8080"))
+# A run outlives its page for WORKBENCH_RUN_GRACE seconds (a reload re-attaches);
+# a process renews the lease of each run it streams, so a run whose lease ran
+# out belongs to a process that died.
+WORKBENCH_RUN_GRACE = float(os.environ.get("WORKBENCH_RUN_GRACE", "15"))
+WORKBENCH_RUN_LEASE = float(os.environ.get("WORKBENCH_RUN_LEASE", "10"))
 WORKBENCH_CACHE_DIR = Path(
     os.environ.get("WORKBENCH_CACHE_DIR", Path.home() / ".cache" / "workbench")
 )

@@ -23,6 +23,28 @@
   });
 })();
 
+// Runs belong to the conversation, not to the page: when the socket opens
+// (first load, reload, reconnect), follow every answer shown as streaming.
+document.addEventListener("htmx:wsOpen", (event) => {
+  for (const card of document.querySelectorAll('article[data-status="streaming"][data-run]')) {
+    event.detail.socketWrapper.send(JSON.stringify({ type: "attach", run: card.dataset.run }));
+  }
+});
+
+// A ?model= link pre-selects a model without storing it; once the person
+// acts, it is stored, and a reload must not pre-select it again.
+(function () {
+  function settle() {
+    const form = document.getElementById("workbench-form");
+    if (form && form.hasAttribute("data-preselected")) {
+      form.removeAttribute("data-preselected");
+      history.replaceState(null, "", location.pathname);
+    }
+  }
+  document.addEventListener("htmx:beforeRequest", settle);
+  document.addEventListener("htmx:wsBeforeSend", settle);
+})();
+
 // API tab: Copy puts the exact snippet text on the clipboard; the snippet tab
 // chosen stays chosen when the server refreshes the snippets.
 (function () {

@@ -6,8 +6,7 @@ from django.shortcuts import render
 from workbench.catalog.forms import ModelFilterForm
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import example_body
-from workbench.snippets.generate import curl, python
-from workbench.snippets.highlight import highlight
+from workbench.snippets.render import render_snippets
 
 EXAMPLE_LEVELS = [("minimal", "Minimal"), ("basic", "Basic parameters"), ("all", "All parameters")]
 
@@ -31,14 +30,8 @@ def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
     examples = []
     for level, label in EXAMPLE_LEVELS:
         body = example_body(model, provider, level)
-        examples.append(
-            {
-                "id": level,
-                "label": label,
-                "curl": highlight(curl(provider, body), "bash"),
-                "python": highlight(python(provider, body), "python"),
-            }
-        )
+        snippets = render_snippets(provider, body, ["curl", "python"])
+        examples.append({"id": level, "label": label, "snippets": snippets})
     required = model.required_fields()
     props = model.json_request_schema["properties"]
     ctx = {

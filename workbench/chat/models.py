@@ -1,113 +1,400 @@
-"""The draft: everything on a person's workbench, kept server-side so that a
-reload, a crash or a closed tab loses nothing.
+"""The draft — everything on a browser's workbench — and the runs made from it.
+
+``Draft`` owns its changes: every method that changes a conversation locks
+the row, checks, changes and saves in one transaction (like healthchecks'
+``Check.ping``), so a run finishing, a second tab and an edit never
+interleave. Views and the relay validate input, call these and render.
 """
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
 
-from workbench.catalog.entries import Model, Provider
+from workbench.catalog.entries import Provider
 from workbench.catalog.registry import get_catalog
-from workbench.catalog.request import RequestError, build_body
+from workbench.catalog.request import RequestError
+from workbench.chat.conversation import Column, Message, Status, message
 
 # The workbench streams unless the person turns it off (the API default is off).
 INITIAL_PARAMETERS = {"stream": True}
+STALE_PAGE = (
+    "This page is out of date: the conversation changed in another tab. "
+    "Reload the page to see it, then Run again."
+)
+BUSY = (
+    "An answer is still streaming in this conversation (perhaps in another tab): "
+    "press Stop, or wait for it to finish, then Run again."
+)
+
+
+@dataclass
+class Panel:
+    """The workbench form's values, already validated (see ``chat.forms.PanelForm``)."""
+
+    model_id: str
+    system_prompt: str
+    parameters: dict[str, Any]  # the valid values posted; None = back to the default
+    message: str | None = None  # the Message box; None = not posted
+    revision: int | None = None  # the draft revision the page last saw
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunStart:
+    """A run that may go: what to send, and what the page must show for it."""
+
+    run_id: str
+    draft: "Draft"
+    provider: Provider
+    body: dict[str, Any]
+    new: list[tuple[int, Message]]  # (index, message) added to the column
+    removed: list[str]  # ids of answers a regenerate replaced
+    cleared_box: bool
+
+
+@dataclass
+class Refusal:
+    """Nothing was sent: why, by field (or ``notice`` for the whole run)."""
+
+    errors: dict[str, str]
+    notice: str
+
+
+class RefusedChange(Exception):
+    """An edit the draft cannot take now; the message is for the person."""
+
+
+def lease_end() -> dt.datetime:
+    return timezone.now() + dt.timedelta(seconds=settings.WORKBENCH_RUN_LEASE)
 
 
 class Draft(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    model_id = models.CharField(max_length=200)
-    system_prompt = models.TextField(blank=True, default="")
-    parameters = models.JSONField(default=dict)
-    # Each message: {"role", "content"} plus, for answers, "status"
-    # (done/stopped/error), "error" and "figures".
-    messages = models.JSONField(default=list)
+    browser = models.CharField(max_length=64, unique=True)  # see chat.current
+    columns = models.JSONField(default=list)  # Column.as_json() values
     pending = models.TextField(blank=True, default="")  # the unsent Message box
+    # Bumped whenever the Message box is used up (Run, Add, Import): a page or
+    # an autosave from before that cannot put the sent text back.
+    revision = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"Draft {self.pk} ({self.model_id}, {len(self.messages)} messages)"
+        return f"Draft {self.pk} ({len(self.columns)} columns)"
 
     @classmethod
-    def start(cls, model_id: str | None = None) -> "Draft":
+    def new(cls, browser: str, model_id: str | None = None) -> "Draft":
+        """A draft not yet stored: a visit that writes nothing stores nothing."""
         model = get_catalog().get(model_id or "") or get_catalog().default_model()
-        return cls.objects.create(model_id=model.id, parameters=dict(INITIAL_PARAMETERS))
-
-    @property
-    def model(self) -> Model:
-        """The chosen model; a model removed from the catalog falls back to the default."""
-        return get_catalog().get(self.model_id) or get_catalog().default_model()
-
-    @property
-    def provider(self) -> Provider:
-        return get_catalog().provider_of(self.model)
-
-    def switch_model(self, model_id: str) -> None:
-        """Keep the parameters the new model also accepts, with their values."""
-        if model_id == self.model_id:
-            return
-        self.model_id = model_id
-        accepted = dict(self.model.parameters())
-        self.parameters = {k: v for k, v in self.parameters.items() if k in accepted}
-
-    def request_messages(self) -> list[dict[str, str]]:
-        """The conversation as the model sees it: failed answers with no text are left out."""
-        return [
-            {"role": m["role"], "content": m["content"]}
-            for m in self.messages
-            if not (m.get("status") == "error" and not m["content"])
-        ]
-
-    def request_body(self, pending: str | None = None) -> dict[str, Any]:
-        """What Run sends now: the conversation, plus the Message box as the last user turn."""
-        messages = self.request_messages()
-        text = self.pending if pending is None else pending
-        if text:
-            messages.append({"role": "user", "content": text})
-        return build_body(self.model, self.provider, messages, self.parameters, self.system_prompt)
-
-    PANEL_FIELDS = ("model_id", "system_prompt", "parameters", "pending", "updated_at")
-
-    def save_panel(self) -> None:
-        """Save the panel only: a run finishing meanwhile keeps its answer."""
-        self.save(update_fields=self.PANEL_FIELDS)
+        column = Column(model.id, parameters=dict(INITIAL_PARAMETERS))
+        return cls(browser=browser, columns=[column.as_json()])
 
     @classmethod
-    def locked(cls, pk: Any) -> "Draft | None":
-        """The draft, locked for a read-modify-write of its messages (inside atomic())."""
-        return cls.objects.select_for_update().filter(pk=pk).first()
+    def of(cls, browser: str) -> "Draft":
+        return cls.objects.filter(browser=browser).first() or cls.new(browser)
 
-    def load_body(self, body: dict[str, Any]) -> None:
-        """Take model, prompt, conversation and parameters from a request body.
+    @classmethod
+    def _locked(cls, browser: str) -> "Draft":
+        """The browser's draft, locked (inside atomic()); created on its first write."""
+        draft = cls.objects.select_for_update().filter(browser=browser).first()
+        if draft is None:
+            draft = cls.new(browser)
+            draft.save(force_insert=True)
+        return draft
 
-        The inverse of ``request_body``: a leading system message becomes the
-        system prompt and a trailing user message the Message box. Raises
-        RequestError (nothing changed) when the body does not fit a model.
+    def column(self, index: int = 0) -> Column:
+        return Column.from_json(self.columns[index])
+
+    def _put(self, index: int, column: Column) -> None:
+        self.columns[index] = column.as_json()
+
+    # -- reading --------------------------------------------------------------
+
+    def live_runs(self) -> dict[str, "Run"]:
+        """This draft's runs that a process is still streaming, by id."""
+        if self._state.adding:
+            return {}
+        return {r.id: r for r in Run.objects.filter(draft=self).live()}
+
+    def request_body(self) -> dict[str, Any]:
+        """What Run would send now (the Message box as the last user turn)."""
+        return self.column().request_body(self.pending)
+
+    # -- changes (each in its own transaction) -------------------------------
+
+    def _apply(self, panel: Panel) -> None:
+        column = self.column()
+        column.switch_model(panel.model_id)
+        column.system_prompt = panel.system_prompt
+        column.set_parameters(panel.parameters)
+        self._put(0, column)
+        if panel.message is not None and (panel.revision or 0) >= self.revision:
+            self.pending = panel.message
+
+    @classmethod
+    @transaction.atomic
+    def save_panel(cls, browser: str, panel: Panel) -> "Draft":
+        """Autosave: keep what is valid (the form has left out what is not)."""
+        draft = cls._locked(browser)
+        draft._apply(panel)
+        draft.save()
+        return draft
+
+    @classmethod
+    @transaction.atomic
+    def begin_run(
+        cls, browser: str, panel: Panel, *, run_id: str, channel: str, regenerate: bool = False
+    ) -> RunStart | Refusal:
+        """Take the panel, then start a run: add the user turn and a streaming placeholder.
+
+        Refused, with nothing sent, while another run of this draft is live,
+        when the page is older than the last Run, or when the body is invalid.
         """
-        model = get_catalog().get(str(body.get("model", "")))
-        if model is None:
-            raise RequestError(
-                {
-                    "model": f"Unknown model {body.get('model')!r}: add it to the "
-                    "catalog (WORKBENCH_CONFIG) first."
-                }
-            )
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not all(
-            isinstance(m, dict) and isinstance(m.get("content"), str) for m in messages
-        ):
-            raise RequestError({"messages": "must be a list of {role, content} with text content"})
-        messages = [{"role": m.get("role"), "content": m["content"]} for m in messages]
-        system = messages.pop(0)["content"] if messages and messages[0]["role"] == "system" else ""
-        pending = messages.pop()["content"] if messages and messages[-1]["role"] == "user" else ""
-        params = {k: v for k, v in body.items() if k not in ("model", "messages", "stream_options")}
-        provider = get_catalog().provider_of(model)
-        convo = messages + ([{"role": "user", "content": pending}] if pending else [])
-        build_body(model, provider, convo, params, system)  # refuses what does not fit
-        self.model_id, self.system_prompt, self.pending = model.id, system, pending
-        self.messages, self.parameters = messages, params
+        draft = cls._locked(browser)
+        if draft._reap():
+            draft.save()
+        if Run.objects.filter(draft=draft).live().exists():
+            return Refusal({}, BUSY)  # and this page's panel and box stay as they are
+        if panel.revision is not None and panel.revision < draft.revision:
+            return Refusal({}, STALE_PAGE)
+        draft._apply(panel)
+        if panel.errors:
+            draft.save()
+            return Refusal(panel.errors, "Nothing was sent: " + "; ".join(panel.errors.values()))
+        column = draft.column()
+        removed: list[str] = []
+        if regenerate:
+            while column.messages and column.messages[-1]["role"] == "assistant":
+                removed.append(column.messages.pop()["id"])
+        text = "" if regenerate else draft.pending
+        try:
+            body = column.request_body(text)
+        except RequestError as exc:
+            draft.save()
+            errors = dict(exc.errors)
+            if "messages" in errors:  # shown beside the Message box
+                errors["message"] = errors.pop("messages")
+            return Refusal(errors, "Nothing was sent: " + "; ".join(errors.values()))
+        first = len(column.messages)
+        if text:
+            column.messages.append(message("user", text))
+            draft.pending = ""
+            draft.revision += 1
+        column.messages.append(message("assistant", "", Status.STREAMING, run=run_id))
+        draft._put(0, column)
+        draft.save()
+        Run.objects.create(
+            id=run_id, draft=draft, column=0, body=body, channel=channel, lease_until=lease_end()
+        )
+        new = list(enumerate(column.messages))[first:]
+        return RunStart(run_id, draft, column.provider, body, new, removed, bool(text))
 
-    def add_message(self, role: str, content: str, **extra: Any) -> int:
-        self.messages.append({"role": role, "content": content, **extra})
-        return len(self.messages) - 1
+    @classmethod
+    @transaction.atomic
+    def finish_run(cls, run_id: str, outcome: "Outcome") -> tuple[int, Message] | None:
+        """Store the answer where its placeholder is; None if the draft is gone.
+
+        If the placeholder was deleted meanwhile, the answer goes at the end:
+        an answer that cost time and tokens is never dropped.
+        """
+        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            return None
+        run.record(outcome)
+        draft = cls.objects.select_for_update().get(pk=run.draft_id)
+        column = draft.column(run.column)
+        answer = message("assistant", outcome.text, outcome.status, run=run_id)
+        if outcome.error:
+            answer["error"] = outcome.error
+        answer["figures"] = outcome.figures
+        index = column.find_run(run_id)
+        if index is None:
+            column.messages.append(answer)
+            index = len(column.messages) - 1
+        else:
+            answer["id"] = column.messages[index]["id"]
+            column.messages[index] = answer
+        draft._put(run.column, column)
+        draft.save()
+        return index, answer
+
+    def _reap(self) -> bool:
+        """Mark answers whose run is live nowhere (a crashed process) as interrupted."""
+        live = self.live_runs()
+        changed = False
+        for index, col in enumerate(self.columns):
+            column = Column.from_json(col)
+            for m in column.streaming():
+                if m["run"] in live:
+                    continue
+                run = Run.objects.filter(pk=m["run"]).first()
+                m["status"] = Status.INTERRUPTED
+                m["content"] = run.text if run else ""
+                m["error"] = "The server stopped while this answer was streaming."
+                if run and run.status == Status.STREAMING:
+                    Run.objects.filter(pk=run.pk).update(
+                        status=Status.INTERRUPTED, finished_at=timezone.now(), lease_until=None
+                    )
+                changed = True
+            self._put(index, column)
+        return changed
+
+    @classmethod
+    def settle(cls, browser: str) -> "Draft":
+        """The browser's draft for a page, with answers of dead runs marked interrupted."""
+        draft = cls.of(browser)
+        if draft._state.adding or not any(Column.from_json(c).streaming() for c in draft.columns):
+            return draft
+        with transaction.atomic():
+            draft = cls._locked(browser)
+            if draft._reap():
+                draft.save()
+        return draft
+
+    @classmethod
+    @transaction.atomic
+    def edit_message(cls, browser: str, message_id: str, role: str, content: str) -> Message:
+        draft = cls._locked(browser)
+        column, index = draft._editable(message_id)
+        column.messages[index].update(role=role, content=content)
+        draft._put(0, column)
+        draft.save()
+        return column.messages[index]
+
+    @classmethod
+    @transaction.atomic
+    def delete_message(cls, browser: str, message_id: str) -> "Draft":
+        draft = cls._locked(browser)
+        column, index = draft._editable(message_id)
+        del column.messages[index]
+        draft._put(0, column)
+        draft.save()
+        return draft
+
+    def _editable(self, message_id: str) -> tuple[Column, int]:
+        column = self.column()
+        index = column.find(message_id)
+        if index is None:
+            raise RefusedChange("That message no longer exists; reload the page.")
+        if column.messages[index]["status"] == Status.STREAMING:
+            raise RefusedChange("That answer is still streaming: stop it first.")
+        return column, index
+
+    @classmethod
+    @transaction.atomic
+    def add_message(cls, browser: str, text: str, revision: int | None) -> "Draft":
+        """The Message box's text as a user turn, without running the model."""
+        draft = cls._locked(browser)
+        if revision is not None and revision < draft.revision:
+            raise RefusedChange(STALE_PAGE)
+        column = draft.column()
+        column.messages.append(message("user", text))
+        draft._put(0, column)
+        draft.pending = ""
+        draft.revision += 1
+        draft.save()
+        return draft
+
+    @classmethod
+    @transaction.atomic
+    def clear(cls, browser: str) -> "Draft":
+        draft = cls._locked(browser)
+        draft._reap()
+        if Run.objects.filter(draft=draft).live().exists():
+            raise RefusedChange(BUSY)
+        column = draft.column()
+        column.messages = []
+        draft._put(0, column)
+        draft.save()
+        return draft
+
+    @classmethod
+    @transaction.atomic
+    def load_body(cls, browser: str, body: dict[str, Any]) -> "Draft":
+        """Replace the conversation with a request body's (``Column.from_body``).
+
+        Raises RequestError, and changes nothing, when the body does not fit
+        a model or an answer is streaming.
+        """
+        column, pending = Column.from_body(body)
+        draft = cls._locked(browser)
+        draft._reap()
+        if Run.objects.filter(draft=draft).live().exists():
+            raise RequestError({"run": BUSY})
+        draft._put(0, column)
+        draft.pending = pending
+        draft.revision += 1
+        draft.save()
+        return draft
+
+
+@dataclass
+class Outcome:
+    """How a run ended: its text, status, the error worded for people, and figures."""
+
+    text: str
+    status: Status
+    error: str = ""
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+class RunQuerySet(models.QuerySet):
+    def live(self) -> "RunQuerySet":
+        """Runs still streaming in some process: their lease is being renewed."""
+        return self.filter(status=Status.STREAMING, lease_until__gt=timezone.now())
+
+
+class Run(models.Model):
+    """One run of one column: the exact body sent, the answer, figures and outcome.
+
+    While it streams, ``text`` is the answer so far (saved every few seconds)
+    and ``lease_until`` is renewed with it: a run whose lease ran out belongs
+    to a process that died. ``channel`` is where Stop and re-attach are sent.
+    """
+
+    id = models.CharField(primary_key=True, max_length=32)
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="runs")
+    column = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.STREAMING)
+    body = models.JSONField()
+    text = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    figures = models.JSONField(default=dict)
+    channel = models.CharField(max_length=200, blank=True, default="")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["draft", "status"])]
+
+    def __str__(self) -> str:
+        return f"Run {self.id} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == Status.STREAMING
+            and self.lease_until is not None
+            and self.lease_until > timezone.now()
+        )
+
+    @classmethod
+    def renew(cls, run_id: str, text: str) -> None:
+        """Save the text so far and extend the lease: this process is still on it."""
+        cls.objects.filter(pk=run_id, status=Status.STREAMING).update(
+            text=text, lease_until=lease_end()
+        )
+
+    def record(self, outcome: Outcome) -> None:
+        self.status = outcome.status
+        self.text, self.error, self.figures = outcome.text, outcome.error, outcome.figures
+        self.finished_at = timezone.now()
+        self.lease_until = None
+        self.save()

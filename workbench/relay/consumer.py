@@ -1,55 +1,64 @@
 """The websocket relay: frames from the workbench page in, HTML fragments out.
 
-Frames in are what htmx's ws-send posts (the panel's form values plus a
-``type``): run, regenerate or stop. Frames out are htmx out-of-band swaps.
-Every run is a task in ``self.runs``; a closed socket cancels them all.
+Frames in are what htmx's ws-send posts (the workbench form's values plus a
+``type``): run, regenerate, stop, or attach (a page showing a streaming
+answer follows it). Frames out are htmx out-of-band swaps (``frames``).
+The consumer is thin: the draft decides (``Draft.begin_run``), the run
+streams (``RunStream``), and this socket is one of the run's viewers.
 """
 
 import asyncio
 import json
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils.html import escape
+from django.utils import timezone
 
-from workbench.catalog.request import RequestError
-from workbench.chat.models import Draft
-from workbench.chat.panel import apply_panel, as_multivalue
-from workbench.chat.presenters import message_view
-from workbench.chat.views import PAGE, SESSION_KEY
-from workbench.relay.runs import Run, RunResult, new_run_id
+from workbench.chat import current
+from workbench.chat.forms import PanelForm, as_multivalue
+from workbench.chat.models import Draft, Refusal, Run
+from workbench.relay import frames
+from workbench.relay.runs import RunStream, new_run_id
 
 MAX_FRAME = 1024 * 1024  # characters in one incoming frame
+LEASE_SLACK = 0.5  # seconds past a lease's end before its run counts as dead
 
 
 class FrameError(Exception):
     """An incoming frame the relay cannot act on; the message goes to the page."""
 
 
-def notice(text: str) -> str:
-    return render_to_string(PAGE + "#notice", {"notice": text, "oob": True})
-
-
 class RelayConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
-        self.runs: dict[str, asyncio.Task] = {}
+        self.browser = current.from_cookies(self.scope.get("cookies", {}))
+        self.started: set[RunStream] = set()  # runs this socket watches directly
+        self.watching: dict[str, str] = {}  # run id -> channel, watched via the layer
+        self.watchdogs: set[asyncio.Task] = set()
         self.closed = False
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        # The runs go on (for their grace period); this page just stops watching.
         self.closed = True
-        tasks = list(self.runs.values())
-        for task in tasks:
-            task.cancel()
-        # Let each run save its partial answer before the consumer goes.
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for watchdog in self.watchdogs:
+            watchdog.cancel()
+        for stream in self.started:
+            stream.detach(self.send_html)
+        for channel in self.watching.values():
+            await self.channel_layer.send(
+                channel, {"type": "run.detach", "viewer": self.channel_name}
+            )
 
     async def send_html(self, html: str) -> None:
         if not self.closed:
             await self.send(text_data=html)
+
+    async def run_frame(self, event: dict[str, Any]) -> None:
+        """A frame of a run this socket re-attached to, from whichever process runs it."""
+        if event.get("last"):
+            self.watching.pop(event.get("run"), None)
+        await self.send_html(event["html"])
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -59,10 +68,12 @@ class RelayConsumer(AsyncWebsocketConsumer):
                 await self.start_run(frame, regenerate=kind == "regenerate")
             elif kind == "stop":
                 await self.stop_run(str(frame.get("run", "")))
+            elif kind == "attach":
+                await self.attach(str(frame.get("run", "")))
             else:
                 raise FrameError(f"Unknown frame type {kind!r}: expected run, regenerate or stop.")
         except FrameError as exc:
-            await self.send_html(notice(str(exc)))
+            await self.send_html(frames.notice(str(exc)))
 
     def parse(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
         if text_data is None:
@@ -79,121 +90,90 @@ class RelayConsumer(AsyncWebsocketConsumer):
             raise FrameError("Frame must be a JSON object.")
         return frame
 
-    def draft_id(self) -> str:
-        draft_id = self.scope.get("session", {}).get(SESSION_KEY)
-        if not draft_id:
+    def require_browser(self) -> str:
+        if self.browser is None:
             raise FrameError("This browser has no workbench yet: reload the page.")
-        return draft_id
+        return self.browser
 
     async def start_run(self, frame: dict[str, Any], regenerate: bool) -> None:
-        if any(not t.done() for t in self.runs.values()):
-            raise FrameError("An answer is still streaming: stop it first.")
+        browser = self.require_browser()
         run_id = new_run_id()
-        prepared = await sync_to_async(prepare_run)(self.draft_id(), frame, run_id, regenerate)
-        if prepared.get("body") is None:
-            await self.send_html(prepared["html"])
+        channel = await self.channel_layer.new_channel("run")
+        values = {k: v for k, v in frame.items() if k not in ("type", "HEADERS")}
+        begun = await database_sync_to_async(begin_run)(
+            browser, values, run_id, channel, regenerate
+        )
+        if isinstance(begun, str):
+            await self.send_html(begun)
             return
-        # The turn is rendered and sent before the run's task starts (it starts
-        # when this coroutine first yields). Text waits (run.shown) until the
-        # turn is on the page. Rendering after the request had left was tried
-        # and measured: docs/benchmarks.md.
-        run = Run(run_id, prepared["provider"], prepared["body"], self._text_sender(run_id))
-        self.runs[run_id] = asyncio.create_task(self.follow(run, prepared["draft_id"]))
+        html, stream = begun
+        stream.attach(self.send_html)
+        self.started.add(stream)
+        stream.begin()
+        # The turn is rendered and sent before the run's task first runs; its
+        # text waits (stream.shown) until the page has a place for it.
         try:
-            await self.send_html(render_to_string(PAGE + "#run-started", prepared["ctx"]))
+            await self.send_html(html)
         finally:
-            run.shown.set()
-
-    def _text_sender(self, run_id: str):
-        async def send_text(text: str) -> None:
-            await self.send_html(
-                f'<span hx-swap-oob="beforeend:#answer-{run_id}">{escape(text)}</span>'
-            )
-
-        return send_text
-
-    async def follow(self, run: Run, draft_id: str) -> RunResult:
-        result = await run.execute()
-        # Shielded: a second cancel (socket closing during a Stop) must not
-        # lose the answer on its way to the database.
-        html = await asyncio.shield(sync_to_async(finish_run)(draft_id, run.id, result))
-        self.runs.pop(run.id, None)
-        await self.send_html(html)
-        return result
+            stream.shown.set()
 
     async def stop_run(self, run_id: str) -> None:
-        task = self.runs.get(run_id)
-        if task is None:
+        run = await database_sync_to_async(find_run)(self.require_browser(), run_id)
+        if run is None or not run.is_live:
             raise FrameError("That run has already finished.")
-        task.cancel()
+        await self.channel_layer.send(run.channel, {"type": "run.stop"})
+
+    async def attach(self, run_id: str) -> None:
+        """Follow a run this page shows as streaming; if it has ended, show how."""
+        run = await database_sync_to_async(find_run)(self.require_browser(), run_id)
+        if run is None:
+            raise FrameError("That answer no longer exists: reload the page.")
+        if run.is_live:
+            self.watching[run.id] = run.channel
+            await self.channel_layer.send(
+                run.channel, {"type": "run.attach", "viewer": self.channel_name}
+            )
+            self.watchdogs.add(asyncio.create_task(self.watch_lease(run)))
+        else:
+            await self.send_html(await database_sync_to_async(ended_run)(self.browser, run.id))
+
+    async def watch_lease(self, run: Run) -> None:
+        """If the process streaming ``run`` dies, its lease runs out: then say so here."""
+        while run is not None and run.is_live:
+            wait = (run.lease_until - timezone.now()).total_seconds()
+            await asyncio.sleep(max(wait, 0) + LEASE_SLACK)
+            run = await database_sync_to_async(find_run)(self.browser, run.id)
+        if run is not None and run.id in self.watching:
+            await self.send_html(await database_sync_to_async(ended_run)(self.browser, run.id))
 
 
-@transaction.atomic
-def prepare_run(draft_id: str, frame: dict[str, Any], run_id: str, regenerate: bool) -> dict:
-    """Apply the panel, build the body and record the turn; runs in a thread (ORM)."""
-    draft = Draft.locked(draft_id)
-    if draft is None:
-        raise FrameError("This workbench no longer exists: reload the page.")
-    values = {k: v for k, v in frame.items() if k not in ("type", "HEADERS")}
-    errors = apply_panel(draft, as_multivalue(values))
-    removed = []
-    if regenerate:
-        while draft.messages and draft.messages[-1]["role"] == "assistant":
-            draft.messages.pop()
-            removed.append(len(draft.messages))
-    pending = "" if regenerate else draft.pending
-    body = None
-    if not errors:
-        try:
-            body = draft.request_body(pending=pending)
-        except RequestError as exc:
-            errors = dict(exc.errors)
-            if "messages" in errors:  # shown beside the Message box
-                errors["message"] = errors.pop("messages")
-    ctx: dict[str, Any] = {"oob": True, "errors": errors, "draft": draft}
-    if errors:
-        draft.save_panel()
-        ctx["notice"] = "Nothing was sent: " + "; ".join(errors.values())
-        return {"html": render_to_string(PAGE + "#run-refused", ctx), "body": None}
-    first_new = len(draft.messages)
-    if pending:
-        draft.add_message("user", pending)
-    draft.add_message("assistant", "", status="streaming", run=run_id)
-    draft.pending = ""
-    draft.save()
-    new = [message_view(i, draft.messages[i]) for i in range(first_new, len(draft.messages))]
-    ctx.update(active_run=run_id, new_messages=new, removed=removed, regenerate=regenerate)
-    return {
-        "ctx": ctx,
-        "body": body,
-        "provider": draft.provider,
-        "draft_id": str(draft.pk),
-    }
+def begin_run(
+    browser: str, values: dict[str, Any], run_id: str, channel: str, regenerate: bool
+) -> str | tuple[str, RunStream]:
+    """Validate the frame, start the run in the draft; the page's frame (and the stream)."""
+    form = PanelForm(as_multivalue(values), column=Draft.of(browser).column())
+    panel = form.panel()
+    if panel is None:
+        return frames.refused(Refusal(form.refusal(), "Nothing was sent: " + _join(form)))
+    begun = Draft.begin_run(browser, panel, run_id=run_id, channel=channel, regenerate=regenerate)
+    if isinstance(begun, Refusal):
+        return frames.refused(begun)
+    return frames.started(begun), RunStream(run_id, begun.provider, begun.body, channel)
 
 
-@transaction.atomic
-def finish_run(draft_id: str, run_id: str, result: RunResult) -> str:
-    """Store the answer where its placeholder was and render it once, as Markdown.
+def _join(form: PanelForm) -> str:
+    return "; ".join(form.refusal().values())
 
-    If the placeholder was deleted meanwhile, the answer is added at the end:
-    an answer that cost time and tokens is never dropped.
-    """
-    draft = Draft.locked(draft_id)
-    message = {
-        "role": "assistant",
-        "content": result.text,
-        "status": result.status,
-        "error": result.error,
-        "figures": result.figures,
-    }
-    if draft is None:
-        return notice("This workbench was removed while the answer was streaming.")
-    places = [i for i, m in enumerate(draft.messages) if m.get("run") == run_id]
-    if places:
-        index = places[0]
-        draft.messages[index] = message
-    else:
-        index = draft.add_message(**message)
-    draft.save(update_fields=["messages", "updated_at"])
-    ctx = {"oob": True, "oob_target": f"#run-{run_id}", "m": message_view(index, message)}
-    return render_to_string(PAGE + "#run-finished", ctx)
+
+def find_run(browser: str, run_id: str) -> Run | None:
+    """The run, if it belongs to this browser's draft."""
+    return Run.objects.filter(pk=run_id, draft__browser=browser).first()
+
+
+def ended_run(browser: str, run_id: str) -> str:
+    draft = Draft.settle(browser)
+    column = draft.column()
+    index = column.find_run(run_id)
+    if index is None:
+        return frames.notice("That answer was removed: reload the page.")
+    return frames.finished(run_id, index, column.messages[index])

@@ -1,8 +1,16 @@
-"""A run: one request to the upstream, as an asyncio task with an id.
+"""A run: one request to the upstream, as a task with an id that belongs to
+the conversation, not to the socket that started it.
 
-The run owns the stream, not the socket: whoever started it may cancel it
-(Stop, a closed tab), and cancelling closes the upstream response at once
-while the text received so far is kept and reported as "stopped".
+- Text goes to every page watching: the socket that started the run
+  directly, pages that re-attached (a reload, another tab) through the
+  channel layer.
+- Control (Stop, attach, detach) arrives on the run's own channel, so it
+  works the same from any socket of any process.
+- With no page watching, the run goes on for ``WORKBENCH_RUN_GRACE``
+  seconds, then stops; its partial answer is kept as "stopped".
+- Every ``SAVE_EVERY`` seconds the text so far is saved and the run's lease
+  renewed (one transaction for all runs of the process), so a crash loses
+  at most those seconds and no process mistakes a live run for a dead one.
 """
 
 import asyncio
@@ -10,45 +18,163 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+
 from workbench.catalog.entries import Provider
-from workbench.relay import upstream
+from workbench.chat.conversation import Status
+from workbench.chat.models import Draft, Outcome, Run
+from workbench.relay import frames, upstream
 
 logger = logging.getLogger(__name__)
 FRAME_INTERVAL = 0.03  # at most one text frame per 30 ms after the first
+Send = Callable[[str], Awaitable[None]]
 
-
-@dataclass
-class RunResult:
-    text: str
-    status: str  # done, stopped or error
-    error: str = ""
-    figures: dict[str, Any] = field(default_factory=dict)
+ACTIVE: dict[str, "RunStream"] = {}  # this process's runs, by id
+_keeper: asyncio.Task | None = None
 
 
 def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-class Run:
-    """Reads one answer and hands text to ``on_text`` in coalesced pieces."""
+def save_every() -> float:
+    return min(2.0, settings.WORKBENCH_RUN_LEASE / 3)
 
-    def __init__(
-        self,
-        run_id: str,
-        provider: Provider,
-        body: dict[str, Any],
-        on_text: Callable[[str], Awaitable[None]],
-    ):
+
+def repair(text: str) -> str:
+    """Join surrogate pairs split across JSON escapes; lone halves become U+FFFD."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+class RunStream:
+    def __init__(self, run_id: str, provider: Provider, body: dict[str, Any], channel: str):
         self.id = run_id
         self.provider = provider
         self.body = body
-        self.on_text = on_text
-        self._unsent: list[str] = []
+        self.channel = channel
+        self.parts: list[str] = []
+        self.sent = 0  # parts already sent to the pages
+        self._high = ""  # a high surrogate waiting for its other half
+        self.direct: set[Send] = set()
+        self.remote: set[str] = set()  # channel names of consumers that re-attached
+        self.shown = asyncio.Event()  # set once the starting page has a place for the text
         self._wake = asyncio.Event()
-        self.shown = asyncio.Event()  # set once the page has a place for the text
+        self._grace: asyncio.TimerHandle | None = None
+        self.reader: asyncio.Task | None = None
+        self.task: asyncio.Task | None = None
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def begin(self) -> asyncio.Task:
+        self.task = asyncio.create_task(self._main(), name=f"run-{self.id}")
+        ACTIVE[self.id] = self
+        _ensure_keeper()
+        return self.task
+
+    def stop(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+
+    async def _main(self) -> Outcome:
+        control = asyncio.create_task(self._control())
+        self.reader = asyncio.create_task(self._read())
+        try:
+            outcome = await asyncio.shield(self.reader)
+        except asyncio.CancelledError:  # the process is going away: keep what there is
+            self.reader.cancel()
+            outcome = await self.reader
+        finally:
+            control.cancel()
+            if self._grace:
+                self._grace.cancel()
+        try:
+            html = await asyncio.shield(database_sync_to_async(_finish)(self.id, outcome))
+            await self._broadcast(html, last=True)
+        except Exception:
+            logger.exception("run %s: could not store its outcome (%s)", self.id, outcome.status)
+        finally:
+            ACTIVE.pop(self.id, None)
+            if not ACTIVE and _keeper is not None:
+                _keeper.cancel()  # nothing left to keep
+        return outcome
+
+    # -- who is watching ------------------------------------------------------
+
+    def attach(self, send: Send) -> None:
+        self.direct.add(send)
+        self._watchers_changed()
+
+    def detach(self, send: Send) -> None:
+        self.direct.discard(send)
+        self._watchers_changed()
+
+    async def _attach_remote(self, viewer: str) -> None:
+        so_far = "".join(self.parts[: self.sent])
+        if await self._send_remote(viewer, frames.snapshot(self.id, so_far)):
+            self.remote.add(viewer)
+        self._watchers_changed()
+
+    def _watchers_changed(self) -> None:
+        if self.direct or self.remote:
+            if self._grace:
+                self._grace.cancel()
+                self._grace = None
+        elif self._grace is None and self.task is not None:
+            grace = settings.WORKBENCH_RUN_GRACE
+            self._grace = asyncio.get_running_loop().call_later(grace, self.stop)
+
+    async def _control(self) -> None:
+        layer = get_channel_layer()
+        while True:
+            message = await layer.receive(self.channel)
+            kind = message.get("type")
+            if kind == "run.stop":
+                self.stop()
+            elif kind == "run.attach":
+                await self._attach_remote(str(message.get("viewer")))
+            elif kind == "run.detach":
+                self.remote.discard(str(message.get("viewer")))
+                self._watchers_changed()
+
+    async def _send_remote(self, viewer: str, html: str, last: bool = False) -> bool:
+        event = {"type": "run.frame", "run": self.id, "html": html, "last": last}
+        try:
+            await get_channel_layer().send(viewer, event)
+        except ChannelFull:  # that page stopped reading
+            return False
+        return True
+
+    async def _broadcast(self, html: str, last: bool = False) -> None:
+        for send in list(self.direct):
+            try:
+                await send(html)
+            except Exception:
+                logger.warning("run %s: a page could not be sent to", self.id, exc_info=True)
+                self.direct.discard(send)
+        for viewer in list(self.remote):
+            if not await self._send_remote(viewer, html, last):
+                self.remote.discard(viewer)
+        if not (self.direct or self.remote):
+            self._watchers_changed()
+
+    # -- text -----------------------------------------------------------------
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def _take(self, piece: str) -> None:
+        piece, self._high = self._high + piece, ""
+        if "\ud800" <= piece[-1] <= "\udbff":
+            piece, self._high = piece[:-1], piece[-1]
+        if piece:
+            self.parts.append(repair(piece))
+            self._wake.set()
 
     async def _flusher(self) -> None:
         # Wakes on new text; after each frame waits FRAME_INTERVAL, so the
@@ -61,18 +187,18 @@ class Run:
             await asyncio.sleep(FRAME_INTERVAL)
 
     async def _flush(self) -> None:
-        if self._unsent:
-            text, self._unsent = "".join(self._unsent), []
-            await self.on_text(text)
+        if self.sent < len(self.parts):
+            piece = "".join(self.parts[self.sent :])
+            self.sent = len(self.parts)
+            await self._broadcast(frames.text(self.id, piece))
 
-    async def execute(self) -> RunResult:
+    async def _read(self) -> Outcome:
         started = time.perf_counter()
         first: float | None = None
-        parts: list[str] = []
         usage: dict[str, Any] | None = None
         finish_reason = None
         pieces = 0
-        status, error = "done", ""
+        status, error = Status.DONE, ""
         flusher = asyncio.create_task(self._flusher())
         try:
             async for data in upstream.events(self.provider, self.body):
@@ -82,33 +208,63 @@ class Run:
                     if piece:
                         first = first or time.perf_counter()
                         pieces += 1
-                        parts.append(piece)
-                        self._unsent.append(piece)
-                        self._wake.set()
+                        self._take(piece)
                     finish_reason = choice.get("finish_reason") or finish_reason
         except asyncio.CancelledError:
-            status = "stopped"
+            status = Status.STOPPED
         except upstream.UpstreamError as exc:
-            status, error = "error", exc.message
+            status, error = Status.ERROR, exc.message
         except Exception as exc:  # a reply of an unexpected shape must still end the run
             logger.exception("run %s: unexpected reply from %s", self.id, self.provider.id)
-            status = "error"
+            status = Status.ERROR
             error = f"{self.provider.name} sent a reply of an unexpected shape ({exc!r})."
         finally:
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
+        if self._high:
+            self._take("\ufffd")
         await self.shown.wait()
         await self._flush()
         ended = time.perf_counter()
-        text = "".join(parts)
-        if status == "done" and not text:
-            status = "error"
+        text = self.text()
+        if status == Status.DONE and not text:
+            status = Status.ERROR
             error = (
                 f"The model returned an empty answer (finish reason: {finish_reason or 'none'})."
             )
-        return RunResult(
-            text, status, error, _figures(started, first, ended, usage, pieces, finish_reason)
-        )
+        figures = _figures(started, first, ended, usage, pieces, finish_reason)
+        return Outcome(text, status, error, figures)
+
+
+def _finish(run_id: str, outcome: Outcome) -> str:
+    """Store the outcome and render the frame that replaces the streaming card."""
+    placed = Draft.finish_run(run_id, outcome)
+    if placed is None:
+        return frames.notice("This workbench was removed while the answer was streaming.")
+    return frames.finished(run_id, *placed)
+
+
+def _ensure_keeper() -> None:
+    global _keeper
+    if _keeper is None or _keeper.done():
+        _keeper = asyncio.create_task(_keep(), name="run-keeper")
+
+
+async def _keep() -> None:
+    """Save every live run's text and renew its lease, until none is left."""
+    while ACTIVE:
+        await asyncio.sleep(save_every())
+        texts = {run_id: run.text() for run_id, run in list(ACTIVE.items())}
+        try:
+            await database_sync_to_async(_renew_all)(texts)
+        except Exception:
+            logger.exception("could not save %d streaming runs", len(texts))
+
+
+@transaction.atomic
+def _renew_all(texts: dict[str, str]) -> None:
+    for run_id, text in texts.items():
+        Run.renew(run_id, text)
 
 
 def _figures(

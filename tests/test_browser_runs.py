@@ -1,0 +1,185 @@
+"""A run belongs to the conversation: reloads, second tabs and a crashed server lose nothing."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import ROOT, start_daphne, stop
+from tests.ports import free_port
+from tests.testenv import WORK_DIR
+
+pytestmark = pytest.mark.browser
+
+ANSWER = "article[data-role=assistant]"
+
+
+def open_workbench(page: Page) -> None:
+    page.goto("/workbench?model=fake-chat")
+    expect(page.get_by_role("combobox", name="Model")).to_have_value("fake-chat")
+
+
+def run(page: Page, text: str) -> None:
+    page.get_by_role("textbox", name="Message").fill(text)
+    page.get_by_role("button", name="Run").click()
+
+
+def api_body(page: Page) -> dict:
+    page.get_by_role("tab", name="API").click()
+    page.get_by_role("tab", name="JSON").click()
+    raw = page.locator("#code-json").input_value()
+    page.get_by_role("tab", name="Chat").click()
+    return json.loads(raw)
+
+
+def tokens(n: int) -> str:
+    return "".join(f"tok{i} " for i in range(n))
+
+
+def test_sent_text_never_comes_back_into_the_message_box(page: Page, fake):
+    fake.configure(content="ok")
+    open_workbench(page)
+    sent = []
+    for i in range(20):
+        box = page.get_by_role("textbox", name="Message")
+        box.fill(f"message {i}")
+        if i % 2:
+            box.press("Control+Enter")
+        else:
+            page.get_by_role("button", name="Run").click()
+        sent.append(f"message {i}")
+        expect(page.locator(f"{ANSWER}[data-status=done]")).to_have_count(i + 1)
+        page.reload()
+        expect(page.get_by_role("textbox", name="Message")).to_have_value("")
+        users = [m["content"] for m in api_body(page)["messages"] if m["role"] == "user"]
+        assert users == sent  # each sent message exactly once, nothing else typed
+    bodies = [r["body"]["messages"] for r in fake.requests()]
+    assert [m["content"] for m in bodies[-1] if m["role"] == "user"] == sent
+
+
+def test_two_tabs_of_one_browser_cannot_run_at_once(browser, live_server_url, fake):
+    fake.configure(tokens=60, rate=30)
+    first = browser.new_context(base_url=live_server_url)
+    a = first.new_page()
+    open_workbench(a)
+    a.get_by_role("textbox", name="Message").fill("from tab A")
+    with a.expect_response("**/workbench/draft"):
+        a.get_by_role("textbox", name="System prompt").fill("shared")
+    second = browser.new_context(base_url=live_server_url)
+    second.add_cookies(first.cookies())  # the same browser, another window
+    b = second.new_page()
+    open_workbench(b)
+    b.get_by_role("textbox", name="Message").fill("from tab B")
+    a.get_by_role("button", name="Run").click()
+    b.get_by_role("button", name="Run").click()
+    notices = [p.locator("#notice") for p in (a, b)]
+    streaming = [p.locator(f"{ANSWER}[data-status=streaming]") for p in (a, b)]
+    texts = ["", ""]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        texts = [n.text_content() or "" for n in notices]
+        if any("still streaming" in t for t in texts):
+            break
+        time.sleep(0.05)
+    refused = [i for i, t in enumerate(texts) if "still streaming" in t]
+    assert len(refused) == 1, texts
+    winner = 1 - refused[0]
+    expect(streaming[winner]).to_contain_text("tok1")
+    assert streaming[refused[0]].count() == 0
+    loser = (a, b)[refused[0]]
+    expect(loser.get_by_role("textbox", name="Message")).to_have_value(
+        ("from tab A", "from tab B")[refused[0]]
+    )
+    requests = fake.requests()
+    assert len(requests) == 1
+    for m in requests[0]["body"]["messages"]:
+        assert m["content"], "a placeholder was sent"
+    first.close()
+    second.close()
+
+
+def test_reload_mid_answer_shows_the_text_so_far_and_goes_on(page: Page, fake):
+    fake.configure(tokens=120, rate=25)
+    open_workbench(page)
+    run(page, "a long answer please")
+    expect(page.locator(f"{ANSWER}[data-status=streaming]")).to_contain_text("tok1")
+    time.sleep(2.5)
+    page.reload()
+    streaming = page.locator(f"{ANSWER}[data-status=streaming]")
+    expect(streaming).to_contain_text("tok30", timeout=3000)  # at once, not only new text
+    expect(page.get_by_role("button", name="Stop")).to_be_enabled()
+    done = page.locator(f"{ANSWER}[data-status=done]")
+    expect(done).to_have_count(1, timeout=15_000)
+    assert done.locator(".content").inner_text().strip() == tokens(120).strip()
+    assert fake.requests()[0]["completed"] is True
+
+
+def test_stop_from_a_second_tab_closes_the_upstream_within_a_second(page: Page, fake):
+    fake.configure(tokens=1000, rate=50)
+    open_workbench(page)
+    run(page, "go on")
+    expect(page.locator(f"{ANSWER}[data-status=streaming]")).to_contain_text("tok2")
+    other = page.context.new_page()
+    other.goto("/workbench")
+    stop = other.get_by_role("button", name="Stop")
+    expect(stop).to_be_enabled()
+    expect(other.locator(f"{ANSWER}[data-status=streaming]")).to_contain_text("tok5")
+    clicked = time.time()
+    stop.click()
+    records = fake.wait_for(lambda r: r and r[0]["disconnected_at"], timeout=3)
+    assert records[0]["disconnected_at"] - clicked < 1.0
+    for p in (page, other):
+        expect(p.locator(f"{ANSWER}[data-status=stopped]")).to_contain_text("tok2")
+        expect(p.get_by_role("button", name="Run")).to_be_enabled()
+
+
+@pytest.fixture
+def crashable_server(fake_upstream):
+    """A workbench server of its own, with a short run lease, that a test may kill."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{WORK_DIR / 'crash.sqlite3'}",
+        "WORKBENCH_RUN_LEASE": "2",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+    )
+    port = free_port()
+    app = "workbench.asgi:application"
+    server = {"proc": start_daphne(app, port, env, log="crash"), "url": f"http://127.0.0.1:{port}"}
+
+    def restart() -> None:
+        server["proc"] = start_daphne(app, port, env, log="crash")
+
+    server["restart"] = restart
+    yield server
+    stop(server["proc"])
+
+
+def test_a_crash_mid_answer_leaves_it_interrupted_with_its_text(browser, crashable_server, fake):
+    fake.configure(tokens=1000, rate=20)
+    context = browser.new_context(base_url=crashable_server["url"])
+    page = context.new_page()
+    open_workbench(page)
+    run(page, "first question")
+    expect(page.locator(f"{ANSWER}[data-status=streaming]")).to_contain_text("tok20")
+    crashable_server["proc"].kill()  # no goodbye: SIGKILL
+    crashable_server["proc"].wait()
+    crashable_server["restart"]()
+    page.reload()
+    interrupted = page.locator(f"{ANSWER}[data-status=interrupted]")
+    expect(interrupted).to_contain_text("tok10", timeout=10_000)
+    expect(interrupted.get_by_role("button", name="Delete assistant message 2")).to_be_visible()
+    fake.configure(content="second answer")
+    run(page, "second question")
+    expect(page.locator(f"{ANSWER}[data-status=done]")).to_contain_text("second answer")
+    sent = fake.requests()[-1]["body"]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[1]["content"].startswith("tok0 tok1") and all(m["content"] for m in sent)
+    context.close()

@@ -1,0 +1,163 @@
+"""The conversation type: one column of a workbench — its model, parameters,
+system prompt and turns.
+
+A draft holds one or more columns (compare adds more); a saved session, a
+shared revision and an export will hold the same ``Column`` values, stored
+as the JSON that ``as_json`` gives.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict
+
+from django.db import models
+
+from workbench.catalog.entries import Model, Provider
+from workbench.catalog.registry import get_catalog
+from workbench.catalog.request import RequestError, build_body
+
+
+class Status(models.TextChoices):
+    """Where an answer is in its life; a user or system turn is always DONE."""
+
+    STREAMING = "streaming"
+    DONE = "done"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+
+
+class Message(TypedDict):
+    id: str
+    role: str
+    content: str
+    status: Status
+    error: NotRequired[str]
+    figures: NotRequired[dict[str, Any]]
+    run: NotRequired[str]  # the run that wrote (or is writing) this answer
+
+
+def new_id() -> str:
+    return secrets.token_hex(6)
+
+
+def message(role: str, content: str, status: Status = Status.DONE, **extra: Any) -> Message:
+    return Message(id=new_id(), role=role, content=content, status=status, **extra)
+
+
+def is_sendable(m: Message) -> bool:
+    """A turn goes into a request unless it is still streaming or has no text to send.
+
+    A stopped, interrupted or failed answer with text is sent as it is: it is
+    what the person saw, and they can edit or delete it.
+    """
+    if m["status"] == Status.STREAMING:
+        return False
+    return m["status"] == Status.DONE or bool(m["content"])
+
+
+@dataclass
+class Column:
+    model_id: str
+    system_prompt: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Column":
+        messages = [
+            Message(**{**m, "status": Status(m.get("status", Status.DONE))})  # type: ignore[typeddict-item]
+            for m in data.get("messages", [])
+        ]
+        return cls(
+            model_id=data["model_id"],
+            system_prompt=data.get("system_prompt", ""),
+            parameters=dict(data.get("parameters", {})),
+            messages=messages,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "system_prompt": self.system_prompt,
+            "parameters": self.parameters,
+            "messages": [dict(m) for m in self.messages],
+        }
+
+    @property
+    def model(self) -> Model:
+        """The chosen model; a model removed from the catalog falls back to the default."""
+        return get_catalog().get(self.model_id) or get_catalog().default_model()
+
+    @property
+    def provider(self) -> Provider:
+        return get_catalog().provider_of(self.model)
+
+    def switch_model(self, model_id: str) -> None:
+        """Keep the parameters the new model also accepts, with their values."""
+        if model_id == self.model_id:
+            return
+        self.model_id = model_id
+        accepted = dict(self.model.parameters())
+        self.parameters = {k: v for k, v in self.parameters.items() if k in accepted}
+
+    def set_parameters(self, values: dict[str, Any]) -> None:
+        """Apply the panel's values; ``None`` means "not set" (the provider's default)."""
+        params = dict(self.parameters)
+        for name, value in values.items():
+            if value is None:
+                params.pop(name, None)
+            else:
+                params[name] = value
+        self.parameters = params
+
+    def find(self, message_id: str) -> int | None:
+        return next((i for i, m in enumerate(self.messages) if m["id"] == message_id), None)
+
+    def find_run(self, run_id: str) -> int | None:
+        return next((i for i, m in enumerate(self.messages) if m.get("run") == run_id), None)
+
+    def streaming(self) -> list[Message]:
+        return [m for m in self.messages if m["status"] == Status.STREAMING]
+
+    def request_messages(self) -> list[dict[str, str]]:
+        """The conversation as the model sees it."""
+        return [
+            {"role": m["role"], "content": m["content"]} for m in self.messages if is_sendable(m)
+        ]
+
+    def request_body(self, pending: str = "") -> dict[str, Any]:
+        """What Run sends: the conversation, plus ``pending`` as the last user turn."""
+        messages = self.request_messages()
+        if pending:
+            messages.append({"role": "user", "content": pending})
+        return build_body(self.model, self.provider, messages, self.parameters, self.system_prompt)
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> tuple["Column", str]:
+        """A column and Message box text from a request body: the inverse of ``request_body``.
+
+        A leading system message becomes the system prompt and a trailing
+        user message the Message box. Raises RequestError when the body does
+        not fit a model of the catalog.
+        """
+        model = get_catalog().get(str(body.get("model", "")))
+        if model is None:
+            raise RequestError(
+                {
+                    "model": f"Unknown model {body.get('model')!r}: add it to the "
+                    "catalog (WORKBENCH_CONFIG) first."
+                }
+            )
+        turns = body.get("messages")
+        if not isinstance(turns, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("content"), str) for m in turns
+        ):
+            raise RequestError({"messages": "must be a list of {role, content} with text content"})
+        turns = [{"role": m.get("role"), "content": m["content"]} for m in turns]
+        system = turns.pop(0)["content"] if turns and turns[0]["role"] == "system" else ""
+        pending = turns.pop()["content"] if turns and turns[-1]["role"] == "user" else ""
+        params = {k: v for k, v in body.items() if k not in ("model", "messages", "stream_options")}
+        column = cls(model.id, system, params, [message(t["role"], t["content"]) for t in turns])
+        column.request_body(pending)  # refuses what does not fit
+        return column, pending

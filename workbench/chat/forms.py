@@ -1,0 +1,174 @@
+"""The workbench's forms: the panel (one field per schema property) and a message.
+
+The same form serves the autosave POST and the websocket's Run frame, so a
+value typed into the panel means the same thing on either path. A value the
+schema refuses is left out (the draft keeps its previous one) and its reason
+is shown beside the field, with the typed text still in it.
+"""
+
+from typing import Any
+
+from django import forms
+from django.utils.datastructures import MultiValueDict
+
+from workbench.catalog.entries import Model
+from workbench.catalog.registry import get_catalog
+from workbench.catalog.request import ROLES
+from workbench.catalog.schema import ParameterError, parse_form_value
+from workbench.chat.conversation import Column
+from workbench.chat.models import Panel
+
+PARAM_PREFIX = "param-"
+MAX_TEXT = 200_000  # characters in one prompt or message
+SLIDER_SPAN = 1000  # a slider over a wider range (a seed) would be useless
+
+
+def as_multivalue(values: dict[str, Any]) -> MultiValueDict:
+    """Form data from a websocket frame: htmx's ws-send sends a field once as a
+    string and a repeated one as a list."""
+    out = MultiValueDict()
+    for key, value in values.items():
+        items = value if isinstance(value, list) else [value]
+        out.setlist(key, [v if isinstance(v, str) else str(v) for v in items])
+    return out
+
+
+class ShownCheckbox(forms.CheckboxInput):
+    """A checkbox that says when it was on the page: an unticked box sends
+    nothing, so a hidden marker tells "unticked" from "not in this form"."""
+
+    template_name = "chat/widgets/shown_checkbox.html"
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and name + "-shown" not in data
+
+
+class SchemaField(forms.Field):
+    """One property of a model's request schema, checked by the schema itself."""
+
+    def __init__(self, prop: dict[str, Any], **kwargs: Any):
+        self.prop = prop
+        kind = prop.get("type")
+        if kind == "boolean":
+            widget: forms.Widget = ShownCheckbox()
+        elif prop.get("enum"):
+            default = prop.get("default")
+            blank = f"Default ({default})" if default is not None else "Default"
+            widget = forms.Select(choices=[("", blank), *((str(c), c) for c in prop["enum"])])
+        elif kind in ("number", "integer"):
+            attrs = {"step": "1" if kind == "integer" else "any"}
+            attrs.update({k[:3]: prop[k] for k in ("minimum", "maximum") if k in prop})
+            widget = forms.NumberInput(attrs=attrs)
+        elif kind == "array":
+            widget = forms.Textarea(attrs={"rows": 2, "placeholder": "One per line"})
+        else:
+            widget = forms.TextInput()
+        super().__init__(
+            required=False,
+            label=prop.get("title"),
+            widget=widget,
+            template_name="chat/_parameter.html",
+            initial=prop.get("default") if kind == "boolean" else None,
+            **kwargs,
+        )
+
+    def to_python(self, value: Any) -> Any:
+        if self.prop.get("type") == "boolean":
+            return value in (True, "on", "true", "1")
+        try:
+            return parse_form_value(self.prop, "" if value is None else str(value))
+        except ParameterError as exc:
+            raise forms.ValidationError(f"{self.label} {exc}.") from None
+
+    def prepare_value(self, value: Any) -> Any:
+        if self.prop.get("type") == "array" and isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    @property
+    def slider(self) -> dict[str, Any] | None:
+        prop = self.prop
+        if prop.get("type") not in ("number", "integer") or prop.get("enum"):
+            return None
+        if "minimum" not in prop or "maximum" not in prop:
+            return None
+        if prop["maximum"] - prop["minimum"] > SLIDER_SPAN:
+            return None
+        step = 1 if prop["type"] == "integer" else prop.get("x-step", 0.01)
+        return {"min": prop["minimum"], "max": prop["maximum"], "step": step}
+
+
+class PanelForm(forms.Form):
+    """Model, system prompt, Message box and the model's parameters.
+
+    The parameter fields follow the model chosen in the posted data (or,
+    unbound, the column's own), so switching models shows the new model's.
+    """
+
+    model = forms.CharField(max_length=200)
+    system_prompt = forms.CharField(
+        required=False, max_length=MAX_TEXT, strip=False, widget=forms.Textarea
+    )
+    message = forms.CharField(
+        required=False, max_length=MAX_TEXT, strip=False, widget=forms.Textarea
+    )
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, data: MultiValueDict | None = None, *, column: Column, **kwargs: Any):
+        initial = {
+            "model": column.model_id,
+            "system_prompt": column.system_prompt,
+            **{PARAM_PREFIX + k: v for k, v in column.parameters.items()},
+        }
+        super().__init__(data, initial=initial, auto_id="%s", label_suffix="", **kwargs)
+        chosen = get_catalog().get((data or {}).get("model", "")) if data is not None else None
+        self.chosen: Model = chosen or column.model
+        for name, prop in self.chosen.parameters():
+            key = PARAM_PREFIX + name
+            self.fields[key] = SchemaField(prop)
+            self.fields[key].widget.attrs["aria-describedby"] = f"help-{key} error-{key}"
+
+    def clean_model(self) -> str:
+        model_id = self.cleaned_data["model"]
+        if get_catalog().get(model_id) is None:
+            raise forms.ValidationError(f"Unknown model '{model_id}'.")
+        return model_id
+
+    def parameter_fields(self) -> tuple[list[forms.BoundField], list[forms.BoundField]]:
+        """(basic, more): the parameters shown at once and those under "More"."""
+        basic = {PARAM_PREFIX + n for n in self.chosen.basic_parameters()}
+        bound = [self[name] for name in self.fields if name.startswith(PARAM_PREFIX)]
+        return [f for f in bound if f.name in basic], [f for f in bound if f.name not in basic]
+
+    def panel(self) -> Panel | None:
+        """The validated values, or None when the model or a text is refused outright."""
+        self.is_valid()
+        if any(name in self.errors for name in ("model", "system_prompt", "message", "revision")):
+            return None
+        data = self.cleaned_data
+        parameters = {}
+        for name, field in self.fields.items():
+            if not name.startswith(PARAM_PREFIX) or name in self.errors:
+                continue
+            if field.widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name)):
+                continue  # not in this form: the draft keeps its value
+            parameters[name.removeprefix(PARAM_PREFIX)] = data[name]
+        posted = "message" in self.data
+        return Panel(
+            model_id=data["model"],
+            system_prompt=data["system_prompt"],
+            parameters=parameters,
+            message=data["message"] if posted else None,
+            revision=data["revision"],
+            errors={k.removeprefix(PARAM_PREFIX): " ".join(v) for k, v in self.errors.items()},
+        )
+
+    def refusal(self) -> dict[str, str]:
+        return {k.removeprefix(PARAM_PREFIX): " ".join(v) for k, v in self.errors.items()}
+
+
+class MessageForm(forms.Form):
+    role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
+    content = forms.CharField(
+        required=False, max_length=MAX_TEXT, strip=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
