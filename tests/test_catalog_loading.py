@@ -148,6 +148,72 @@ def test_settings_catalog_includes_operator_file():
             "[models.json_request_schema]\nbasic = ['nope']\nproperties = {}\n",
             "model 'x': field 'json_request_schema.basic': names unknown fields ['nope']",
         ),
+        # Entries that used to load, then make pages fail: stopped at start-up instead.
+        (
+            "[[models]]\nid = ''\nprovider = 'local'\ndisplay_name = 'X'\n",
+            "model '': field 'id': must be letters, digits and . _ : / - only",
+        ),
+        (
+            "[[models]]\nid = 'a b<x>'\nprovider = 'local'\ndisplay_name = 'X'\n",
+            "model 'a b<x>': field 'id': must be letters, digits and . _ : / - only",
+        ),
+        (
+            "[providers.'my lab']\nname = 'P'\nbase_url = 'http://x'\n",
+            "provider 'my lab': the id must be letters, digits and . _ : / - only",
+        ),
+        *(
+            (
+                f"[providers.p]\nname = 'P'\nbase_url = 'http://x'\nread_timeout = {timeout}\n",
+                "provider 'p': field 'read_timeout': must be a positive number of seconds",
+            )
+            for timeout in ("inf", "nan", "-1", "0", "0.0")
+        ),
+        (
+            "[providers.p]\nname = 'P'\nbase_url = 'http://x'\napi_key_env = 'KEY; rm -rf ~'\n",
+            "provider 'p': field 'api_key_env': must be a name like MYLAB_API_KEY",
+        ),
+        (
+            '[providers.p]\nname = "P"\nbase_url = "http://x/v1\\n"\n',
+            "provider 'p': field 'base_url': must not hold spaces or control characters",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\n"
+            "[models.json_request_schema.properties.mode]\ntype = 'string'\n"
+            "enum = ['fast', 'slow']\ndefault = 'medium'\n",
+            "model 'x': field 'json_request_schema.properties.mode': default 'medium' "
+            "must be one of: fast, slow",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\n"
+            "[models.json_request_schema.properties.k]\ntype = 'integer'\n"
+            "minimum = 10\nmaximum = 1\n",
+            "model 'x': field 'json_request_schema.properties.k': "
+            "minimum must not be above maximum",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\n"
+            "[models.json_request_schema.properties.k]\ntype = 'number'\nmaximum = nan\n",
+            "model 'x': field 'json_request_schema.properties.k': maximum must be a finite number",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\n"
+            "[models.json_request_schema.properties.k]\ntype = 'integer'\nexamples = ['ten']\n",
+            "model 'x': field 'json_request_schema.properties.k': examples 'ten' must be a number",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\n"
+            "[models.json_request_schema.properties.k]\ntype = 'number'\nx-order = 'first'\n",
+            "model 'x': field 'json_request_schema.properties.k': x-order must be a finite number",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = 'X'\n"
+            "[models.json_request_schema.properties.k]\ntype = 'array'\nmaxItems = 'four'\n",
+            "model 'x': field 'json_request_schema.properties.k': maxItems must be a whole number",
+        ),
+        (
+            "[[models]]\nid = 'x'\nprovider = 'local'\ndisplay_name = \"cut \\ud83d\"\n",
+            "file: is not valid TOML (Escaped character is not a Unicode scalar value",
+        ),
         ("[model]\nid = 'x'\n", "file: field 'model': unknown top-level table"),
         ("[[models]\n", "file: is not valid TOML"),
     ],
@@ -159,6 +225,13 @@ def test_bad_operator_file_names_file_entry_and_field(tmp_path, text, expected):
     message = str(info.value)
     assert message.startswith(f"{path}: ")
     assert expected in message
+
+
+def test_operator_file_not_utf8(tmp_path):
+    path = tmp_path / "op.toml"
+    path.write_bytes(b"[[models]]\nid = '\xff'\n")
+    with pytest.raises(CatalogError, match="op.toml: file: is not UTF-8 text"):
+        load_catalog([BUILTIN_DATA, path])
 
 
 def test_missing_operator_file(tmp_path):

@@ -1,15 +1,17 @@
 """Import: a pasted request loads into the workbench; a bad one changes nothing."""
 
 import json
+import shlex
+import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.drafts import put_messages, stored
 from workbench.chat.conversation import message
 from workbench.chat.models import Draft
-from workbench.snippets.importing import UnreadableSnippet, parse_pasted
-
-pytestmark = pytest.mark.django_db
+from workbench.snippets.importing import UnreadableSnippet, parse_pasted, shell_words
 
 BODY = {
     "model": "fake-chat",
@@ -26,7 +28,7 @@ BODY = {
 
 
 @pytest.fixture
-def draft(client) -> Draft:
+def draft(client, db) -> Draft:
     return put_messages(client, model="smollm2-135m-instruct")
 
 
@@ -96,3 +98,24 @@ def test_plain_fetch_with_object_literal_is_read():
 def test_not_a_dict_is_refused():
     with pytest.raises(UnreadableSnippet, match="must be a JSON object"):
         parse_pasted("curl -d '[1]' http://x")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from([*" \t\r\n'\"\\ax$`", "\x0b", "é", "\\\\", "''"])).map("".join))
+def test_shell_words_reads_as_shlex_does(text):
+    try:
+        expected: list[str] | None = shlex.split(text)
+    except ValueError:
+        expected = None  # an open quote or a trailing backslash
+    try:
+        got: list[str] | None = shell_words(text)
+    except ValueError:
+        got = None
+    assert got == expected
+
+
+def test_shell_words_is_linear_in_a_long_body():
+    body = "x" * 1_000_000
+    started = time.monotonic()
+    assert shell_words(f"curl -d '{body}' http://x") == ["curl", "-d", body, "http://x"]
+    assert time.monotonic() - started < 1  # shlex.split takes about 6 s

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from tests.testenv import WORK_DIR
+from workbench.catalog.entries import Provider
 from workbench.chat.conversation import Column, message
 from workbench.relay.upstream import headers_for
 from workbench.snippets.generate import LANGUAGES
@@ -199,3 +200,22 @@ def test_runner_reports_a_failing_snippet(tmp_path: Path):
     )
     outputs = json.loads(done.stdout)
     assert "SNIPPET FAILED" in outputs[0] and "boom" in outputs[0] and outputs[1] == "ok\n"
+
+
+@pytest.mark.parametrize(
+    "path", ["$(touch {marker})", ";touch {marker};", "&touch {marker}&", "a b`touch {marker}`"]
+)
+def test_curl_snippet_quotes_a_hostile_provider_url(fake_upstream, tmp_path, path):
+    """Shell syntax in a provider's URL is sent as URL text, never run."""
+    marker = tmp_path / "injected"
+    base_url = f"{fake_upstream.url}/v1/{path.format(marker=marker)}"
+    body = {"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}]}
+    fake_upstream.configure()
+    snippet = LANGUAGES["curl"][2](Provider(id="odd", name="Odd", base_url=base_url), body)
+    done = subprocess.run(["bash", "-c", snippet], capture_output=True, text=True, timeout=30)
+    assert not marker.exists()
+    received = [r["body"] for r in fake_upstream.requests()]
+    if " " in path:  # curl refuses a URL with a space: a clean failure
+        assert (done.returncode, received) == (3, [])
+    else:
+        assert (done.returncode, received) == (0, [body])

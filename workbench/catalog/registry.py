@@ -2,10 +2,14 @@
 
 Every entry is checked field by field; a mistake stops start-up with a
 message naming the file, the entry and the field, because a catalog that
-silently drops a model is worse than one that refuses to start.
+silently drops a model is worse than one that refuses to start, and one
+that loads but makes a page fail later is worse still. (TOML itself refuses
+text that is not Unicode, such as a lone surrogate escape.)
 """
 
 import datetime
+import math
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -15,9 +19,15 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from workbench.catalog.entries import Model, Provider
-from workbench.catalog.schema import PARAMETER_TYPES, standard_schema
+from workbench.catalog.schema import PARAMETER_TYPES, ParameterError, check_value, standard_schema
 
 BUILTIN_DATA = Path(__file__).parent / "data" / "catalog.toml"
+
+# Ids go into URLs and the draft; key variable names into the cURL and JS snippets.
+ID_CHARS = re.compile(r"[A-Za-z0-9._:/-]+")
+ID_RULE = "must be letters, digits and . _ : / - only"
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
 
 class CatalogError(ImproperlyConfigured):
@@ -109,13 +119,52 @@ def _check_fields(data: Any, spec: dict, path: Path | str, entry: str) -> dict[s
 
 
 def _parse_provider(pid: str, data: Any, path: Path | str) -> Provider:
-    fields = _check_fields(data, _PROVIDER_FIELDS, path, f"provider '{pid}'")
-    if fields.get("read_timeout", 1) <= 0:
-        raise CatalogError(path, f"provider '{pid}'", "read_timeout", "must be positive")
+    entry = f"provider '{pid}'"
+    if not ID_CHARS.fullmatch(pid):
+        raise CatalogError(path, entry, None, f"the id {ID_RULE}")
+    fields = _check_fields(data, _PROVIDER_FIELDS, path, entry)
+    timeout = fields.get("read_timeout", 1)
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise CatalogError(path, entry, "read_timeout", "must be a positive number of seconds")
+    if "api_key_env" in fields and not ENV_NAME.fullmatch(fields["api_key_env"]):
+        raise CatalogError(path, entry, "api_key_env", "must be a name like MYLAB_API_KEY")
     base_url = fields["base_url"].replace("{local_port}", str(settings.WORKBENCH_LOCAL_PORT))
     if not base_url.startswith(("http://", "https://")):
-        raise CatalogError(path, f"provider '{pid}'", "base_url", "must start with http(s)://")
+        raise CatalogError(path, entry, "base_url", "must start with http(s)://")
+    if _CONTROL_OR_SPACE.search(base_url):
+        raise CatalogError(path, entry, "base_url", "must not hold spaces or control characters")
     return Provider(id=pid, **{**fields, "base_url": base_url})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _property_problem(prop: Any) -> str | None:
+    """What in a schema property would make a page fail later, or None."""
+    if not isinstance(prop, dict) or prop.get("type") not in PARAMETER_TYPES:
+        return f"type must be {', '.join(sorted(PARAMETER_TYPES))}"
+    for key in ("minimum", "maximum", "x-order"):
+        if key in prop and not _is_number(prop[key]):
+            return f"{key} must be a finite number"
+    if prop.get("minimum", -math.inf) > prop.get("maximum", math.inf):
+        return "minimum must not be above maximum"
+    max_items = prop.get("maxItems", 0)
+    if not isinstance(max_items, int) or isinstance(max_items, bool) or max_items < 0:
+        return "maxItems must be a whole number, 0 or more"
+    if not isinstance(prop.get("enum", []), list) or not isinstance(prop.get("examples", []), list):
+        return "enum and examples must be arrays"
+    # Each value the schema offers must be one it accepts (the page shows and sends them).
+    free = {k: v for k, v in prop.items() if k != "enum"}
+    offered = [("enum", v, free) for v in prop.get("enum", [])]
+    offered += [("examples", v, prop) for v in prop.get("examples", [])]
+    offered += [("default", prop["default"], prop)] if "default" in prop else []
+    for key, value, rules in offered:
+        try:
+            check_value(rules, value)
+        except ParameterError as exc:
+            return f"{key} {value!r} {exc}"
+    return None
 
 
 def _check_schema(schema: dict, path: Path | str, entry: str) -> None:
@@ -123,11 +172,8 @@ def _check_schema(schema: dict, path: Path | str, entry: str) -> None:
     if not isinstance(props, dict):
         raise CatalogError(path, entry, "json_request_schema", "needs a 'properties' table")
     for name, prop in props.items():
-        if not isinstance(prop, dict) or prop.get("type") not in PARAMETER_TYPES:
-            allowed = ", ".join(sorted(PARAMETER_TYPES))
-            raise CatalogError(
-                path, entry, f"json_request_schema.properties.{name}", f"type must be {allowed}"
-            )
+        if problem := _property_problem(prop):
+            raise CatalogError(path, entry, f"json_request_schema.properties.{name}", problem)
     for key in ("required", "basic"):
         unknown = [n for n in schema.get(key, []) if n not in props]
         if unknown:
@@ -141,6 +187,8 @@ def _parse_model(data: Any, path: Path | str, index: int, providers: dict) -> Mo
     if isinstance(data, dict) and isinstance(data.get("id"), str):
         entry = f"model '{data['id']}'"
     fields = _check_fields(data, _MODEL_FIELDS, path, entry)
+    if not ID_CHARS.fullmatch(fields["id"]):
+        raise CatalogError(path, entry, "id", ID_RULE)
     if fields["provider"] not in providers:
         raise CatalogError(path, entry, "provider", f"unknown provider '{fields['provider']}'")
     if "released_at" in fields:
@@ -179,6 +227,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise CatalogError(path, "file", None, "not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(path, "file", None, f"is not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(path, "file", None, f"is not UTF-8 text ({exc})") from None
 
 
 def load_catalog(paths: list[Path]) -> Catalog:

@@ -10,6 +10,9 @@ import math
 from typing import Any
 
 PARAMETER_TYPES = {"number", "integer", "boolean", "string", "array"}
+# Integers a request may carry whatever the schema says: providers read 64
+# bits at most, and Python cannot even print an int of 4300 digits or more.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 _MODEL = {"type": "string", "title": "Model", "description": "ID of the model to use."}
 _MESSAGES = {
@@ -78,8 +81,8 @@ _STANDARD_PROPERTIES: dict[str, dict[str, Any]] = {
     "seed": {
         "type": "integer",
         "title": "Seed",
-        "minimum": -(2**63),
-        "maximum": 2**63 - 1,
+        "minimum": INT64_MIN,
+        "maximum": INT64_MAX,
         "x-order": 7,
         "examples": [42],
         "description": "Sample deterministically where the provider supports it: the same "
@@ -131,6 +134,8 @@ def check_value(prop: dict[str, Any], value: Any) -> Any:
             raise ParameterError(f"must be at least {prop['minimum']}")
         if "maximum" in prop and value > prop["maximum"]:
             raise ParameterError(f"must be at most {prop['maximum']}")
+        if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+            raise ParameterError(f"must be between {INT64_MIN} and {INT64_MAX}")
     elif kind == "string":
         if not isinstance(value, str):
             raise ParameterError("must be text")

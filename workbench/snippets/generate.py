@@ -8,6 +8,7 @@ events and prints the text as it arrives.
 """
 
 import json
+import shlex
 from typing import Any
 
 from workbench.catalog.entries import Provider
@@ -43,17 +44,15 @@ def json_text(body: dict[str, Any]) -> str:
     return json.dumps(body, indent=2, ensure_ascii=False)
 
 
-def shell_quote(text: str) -> str:
-    """Single-quote for POSIX shells: only ' itself needs care inside '...'."""
-    return "'" + text.replace("'", "'\\''") + "'"
-
-
 def curl(provider: Provider, body: dict[str, Any]) -> str:
-    lines = [f"curl {'-N ' if body.get('stream') else ''}-X POST {provider.chat_completions_url}"]
+    # Everything from the catalog or the body is quoted; the key's variable
+    # name must expand, and the catalog allows only names there.
+    url = shlex.quote(provider.chat_completions_url)
+    lines = [f"curl {'-N ' if body.get('stream') else ''}-X POST {url}"]
     lines.append('  -H "Content-Type: application/json"')
     if provider.api_key_env:
         lines.append(f'  -H "Authorization: Bearer ${provider.api_key_env}"')
-    lines.append(f"  -d {shell_quote(json_text(body))}")
+    lines.append(f"  -d {shlex.quote(json_text(body))}")
     return " \\\n".join(lines) + "\n"
 
 
