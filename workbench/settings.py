@@ -20,6 +20,11 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_list(name: str) -> list[str]:
+    """A comma-separated environment variable as a list, blanks left out."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -30,7 +35,7 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-only-used-with-debug-on"
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if DEBUG and not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
@@ -138,9 +143,14 @@ SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+# Origins besides the site's own (scheme://host:port of the request) that may
+# post forms and open the relay's websocket (workbench/relay/origin.py), e.g.
+# the public origin when a proxy does not pass the original Host on. The older
+# CSRF_TRUSTED_ORIGINS variable still counts, for both.
+WORKBENCH_TRUSTED_ORIGINS = list(
+    dict.fromkeys(env_list("WORKBENCH_TRUSTED_ORIGINS") + env_list("CSRF_TRUSTED_ORIGINS"))
+)
+CSRF_TRUSTED_ORIGINS = WORKBENCH_TRUSTED_ORIGINS
 
 # Operator configuration (contract §1) and the embedded llama.cpp server.
 WORKBENCH_CONFIG = os.environ.get("WORKBENCH_CONFIG", "")
