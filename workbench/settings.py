@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "workbench.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,6 +154,49 @@ WORKBENCH_TRUSTED_ORIGINS = list(
     dict.fromkeys(env_list("WORKBENCH_TRUSTED_ORIGINS") + env_list("CSRF_TRUSTED_ORIGINS"))
 )
 CSRF_TRUSTED_ORIGINS = WORKBENCH_TRUSTED_ORIGINS
+
+# Content-Security-Policy on every response: pages run only their own script
+# files (no inline script, no eval: htmx runs with allowEval off, see
+# templates/base.html), use only their own style sheets (no style attributes),
+# talk only to their own origin (CSP 3's 'self' covers ws:/wss: to it) and
+# cannot be framed. Behind the sanitiser of answers (workbench/chat/markdown.py),
+# it keeps model output from running code or sending anything elsewhere.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+# Browser features no page here uses, off for the page and all in it
+# (workbench/middleware.py). clipboard-write stays: Copy in the API tab uses it.
+PERMISSIONS_POLICY_DENIED = [
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
 
 # Operator configuration (contract §1) and the embedded llama.cpp server.
 WORKBENCH_CONFIG = os.environ.get("WORKBENCH_CONFIG", "")
