@@ -14,7 +14,9 @@ from django.utils.deprecation import MiddlewareMixin
 class PermissionsPolicyMiddleware(MiddlewareMixin):
     """Adds ``Permissions-Policy: feature=(), …`` unless a view set its own."""
 
-    def process_response(self, request: HttpRequest, response: HttpResponseBase):
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         policy = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY_DENIED)
         response.headers.setdefault("Permissions-Policy", policy)
         return response
