@@ -1,6 +1,7 @@
 """The API tab in a real Chromium: it follows the form, and Copy copies exactly."""
 
 import json
+import shlex
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -37,7 +38,8 @@ def test_api_tab_follows_the_form_and_copies_exact_text(page: Page, fake):
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == page.locator("#code-curl").input_value()
     assert copied.startswith("curl -N -X POST http://127.0.0.1:")
-    body = json.loads(copied.split("-d '", 1)[1].rsplit("'", 1)[0].replace("'\\''", "'"))
+    words = shlex.split(copied.replace("\\\n", " "))
+    body = json.loads(words[words.index("-d") + 1])
     assert body["temperature"] == 0
     assert body["messages"][-1] == {"role": "user", "content": 'It\'s a "test" with $HOME'}
 

@@ -9,23 +9,12 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser_helpers import ANSWER, open_workbench, run
 from tests.conftest import ROOT, start_daphne, stop
 from tests.ports import free_port
 from tests.testenv import WORK_DIR
 
 pytestmark = pytest.mark.browser
-
-ANSWER = "article[data-role=assistant]"
-
-
-def open_workbench(page: Page) -> None:
-    page.goto("/workbench?model=fake-chat")
-    expect(page.get_by_role("combobox", name="Model")).to_have_value("fake-chat")
-
-
-def run(page: Page, text: str) -> None:
-    page.get_by_role("textbox", name="Message").fill(text)
-    page.get_by_role("button", name="Run").click()
 
 
 def api_body(page: Page) -> dict:

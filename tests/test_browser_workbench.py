@@ -7,21 +7,10 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser_helpers import ANSWER, open_workbench, run
 from tests.relay_helpers import ERRORS
 
 pytestmark = pytest.mark.browser
-
-ANSWER = "article[data-role=assistant]"
-
-
-def open_workbench(page: Page, model: str = "fake-chat") -> None:
-    page.goto(f"/workbench?model={model}")
-    expect(page.get_by_role("combobox", name="Model")).to_have_value(model)
-
-
-def run(page: Page, text: str) -> None:
-    page.get_by_role("textbox", name="Message").fill(text)
-    page.get_by_role("button", name="Run").click()
 
 
 def test_answer_streams_in_and_shows_figures(page: Page, fake):

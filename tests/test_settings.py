@@ -79,3 +79,22 @@ def test_redis_url_selects_the_redis_channel_layer():
     done = manage("shell", "-c", code, REDIS_URL="redis://127.0.0.1:6379/0")
     assert done.returncode == 0, done.stderr
     assert "RedisChannelLayer {'type': 'ping', 'n': 1}" in done.stdout
+
+
+def test_trusted_origins_serve_websockets_and_csrf_and_keep_the_old_variable():
+    code = (
+        "from django.conf import settings\n"
+        "print(settings.WORKBENCH_TRUSTED_ORIGINS == settings.CSRF_TRUSTED_ORIGINS,"
+        " settings.WORKBENCH_TRUSTED_ORIGINS)\n"
+    )
+    done = manage(
+        "shell",
+        "-c",
+        code,
+        WORKBENCH_TRUSTED_ORIGINS="https://a.example, https://b.example:8443",
+        CSRF_TRUSTED_ORIGINS="https://c.example,https://a.example",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == (
+        "True ['https://a.example', 'https://b.example:8443', 'https://c.example']"
+    )

@@ -64,6 +64,7 @@ for key, value in {
     "DEBUG": "0",
     "WORKBENCH_HTTPS": "0",
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "WORKBENCH_TRUSTED_ORIGINS": "https://workbench.example.org",
     "WORKBENCH_CONFIG": str(WORK_DIR / "catalog.toml"),
     "WORKBENCH_LOCAL_PORT": str(LOCAL_PORT),
 }.items():

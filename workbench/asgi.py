@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP goes to Django, websockets to the relay.
 
-Websockets pass the allowed-hosts/origin check and carry the session, so the
-relay works on the same draft as the page that opened it.
+Websockets must come from the site's own pages (workbench/relay/origin.py) and
+carry the session, so the relay works on the same draft as the page that opened it.
 """
 
 import os
@@ -13,15 +13,13 @@ django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from workbench.relay.origin import SameOriginValidator  # noqa: E402
 from workbench.relay.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_application,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,6 +19,11 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str) -> list[str]:
+    """A comma-separated environment variable as a list, blanks left out."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -30,7 +36,7 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-only-used-with-debug-on"
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if DEBUG and not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
@@ -53,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "workbench.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,8 +149,56 @@ SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+# Origins besides the site's own (scheme://host:port of the request) that may
+# post forms and open the relay's websocket (workbench/relay/origin.py), e.g.
+# the public origin when a proxy does not pass the original Host on. The older
+# CSRF_TRUSTED_ORIGINS variable still counts, for both.
+WORKBENCH_TRUSTED_ORIGINS = list(
+    dict.fromkeys(env_list("WORKBENCH_TRUSTED_ORIGINS") + env_list("CSRF_TRUSTED_ORIGINS"))
+)
+CSRF_TRUSTED_ORIGINS = WORKBENCH_TRUSTED_ORIGINS
+
+# Content-Security-Policy on every response: pages run only their own script
+# files (no inline script, no eval: htmx runs with allowEval off, see
+# templates/base.html), use only their own style sheets (no style attributes),
+# talk only to their own origin (CSP 3's 'self' covers ws:/wss: to it) and
+# cannot be framed. Behind the sanitiser of answers (workbench/chat/markdown.py),
+# it keeps model output from running code or sending anything elsewhere.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+# Browser features no page here uses, off for the page and all in it
+# (workbench/middleware.py). clipboard-write stays: Copy in the API tab uses it.
+PERMISSIONS_POLICY_DENIED = [
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
 ]
 
 # Operator configuration (contract §1) and the embedded llama.cpp server.

