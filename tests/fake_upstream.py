@@ -35,6 +35,7 @@ FAULTS = {
     "empty",
     "no_done",
     "html_error",
+    "keepalive",
 }
 DEFAULT_CONFIG: dict[str, Any] = {
     "tokens": 20,
@@ -145,6 +146,11 @@ class FakeUpstream:
             return True
 
         await asyncio.sleep(cfg["ttft"])
+        while fault == "keepalive" and not record["disconnected_at"]:  # alive, never answering
+            await send(
+                {"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True}
+            )
+            await asyncio.sleep(0.2)
         words = [] if fault == "empty" else tokens(cfg)
         model = record["body"].get("model", "fake")
         for i, word in enumerate(words):

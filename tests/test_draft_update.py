@@ -95,3 +95,13 @@ def test_an_autosave_older_than_the_last_run_cannot_bring_sent_text_back(client)
     assert stored(client).pending == ""
     post(client, message="new text", revision="1")
     assert stored(client).pending == "new text"
+
+
+def test_a_too_long_system_prompt_is_refused_beside_it_and_the_rest_is_saved(client):
+    r = post(client, system_prompt="x" * 200_001, message="keep me", **{"param-top_p": "0.5"})
+    page = r.content.decode()
+    assert 'id="error-system_prompt" role="alert" hx-swap-oob="true">' in page
+    assert "The system prompt is too long to keep: 200001 characters" in page
+    draft = stored(client)
+    assert draft.pending == "keep me" and draft.column().parameters["top_p"] == 0.5
+    assert draft.column().system_prompt == ""

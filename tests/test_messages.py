@@ -72,4 +72,4 @@ def test_add_from_a_page_older_than_the_last_run_is_refused(client, ids):
 
 def test_message_too_long_to_add_says_so(client, ids):
     r = client.post("/workbench/messages/add", {"message": "x" * 200_001})
-    assert r.status_code == 400 and "at most 200000 characters" in r.content.decode()
+    assert r.status_code == 400 and "200001 characters, the limit is 200000" in r.content.decode()

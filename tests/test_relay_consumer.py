@@ -21,7 +21,7 @@ from tests.relay_helpers import (
     turns,
     until_finished,
 )
-from workbench.relay.consumer import MAX_FRAME
+from workbench.limits import MAX_FRAME_BYTES
 from workbench.relay.frames import FINISHED, NOTICE, SNAPSHOT, TEXT
 from workbench.relay.runs import FRAME_INTERVAL
 
@@ -110,12 +110,18 @@ async def test_empty_conversation_is_refused_beside_message(fake):
 @pytest.mark.parametrize(
     ("frame", "reason"),
     [
-        ("not json", "Frame is not valid JSON."),
+        ("not json", "The frame is not valid JSON: Expecting value"),
+        ("[" * 100_000, "The frame is nested deeper than 100 levels."),
+        ('{"message": "cut \\ud83d"}', "The frame holds a lone surrogate \\ud83d at message."),
+        ('{"n": 1e999}', "too large to read"),
         ("[1, 2]", "Frame must be a JSON object."),
         ('{"type": "dance"}', "Unknown frame type &#x27;dance&#x27;"),
         ('{"message": "no type"}', "Unknown frame type None"),
         ('{"type": "stop", "run": "nope"}', "That run has already finished."),
-        ("x" * (MAX_FRAME + 1), "Frame too large"),
+        (
+            '"' + "x" * MAX_FRAME_BYTES + '"',
+            "The frame is longer than the limit of 4,194,304 bytes",
+        ),
         (json.dumps({"type": "run", "model": "nope", "message": "x"}), "Unknown model"),
     ],
 )
@@ -386,5 +392,9 @@ async def test_reply_of_unexpected_shape_ends_the_run_with_an_error(fake):
     await comm.send_to(text_data=run_frame("again"))
     await next_frame(comm)
     frames = await until_finished(comm)
-    assert status_of(frames) == "error" and "a reply of an unexpected shape" in frames[-1]
+    assert (
+        status_of(frames) == "error"
+        and "unexpected shape" in frames[-1]
+        or "is not an object" in frames[-1]
+    )
     await comm.disconnect()

@@ -92,3 +92,12 @@ def test_reload_shows_the_stored_conversation(client):
     assert "Hello &lt;b&gt;there&lt;/b&gt;" in html
     assert "<strong>bold</strong>" in html and "<script>alert(1)" not in html
     assert "Time to first token" in html and "12 ms" in html
+
+
+def test_a_draft_that_cannot_be_shown_offers_to_start_afresh(client):
+    put_messages(client, message("user", "cut emoji \ud83d"))  # stored before text checks
+    r = client.get("/")
+    assert r.status_code == 500 and "Start a new workbench" in r.content.decode()
+    assert client.post("/workbench/set-aside").status_code == 302
+    assert client.get("/").status_code == 200
+    assert Draft.objects.filter(browser__startswith="aside-").count() == 1  # kept, apart

@@ -28,6 +28,11 @@ name = "Fake keyed"
 base_url = "http://127.0.0.1:{FAKE_PORT}/keyed/v1"
 api_key_env = "FAKE_KEYED_API_KEY"
 
+[providers.fakedeadline]
+name = "Fake with a deadline"
+base_url = "http://127.0.0.1:{FAKE_PORT}/v1"
+deadline = 1.5
+
 [providers.nowhere]
 name = "Nowhere"
 base_url = "http://127.0.0.1:{CLOSED_PORT}/v1"
@@ -51,6 +56,11 @@ context_length = 4096
 id = "fake-keyed"
 provider = "fakekeyed"
 display_name = "Fake Keyed"
+
+[[models]]
+id = "fake-deadline"
+provider = "fakedeadline"
+display_name = "Fake Deadline"
 
 [[models]]
 id = "fake-nowhere"

@@ -4,11 +4,16 @@ Relaying a stream costs the web process CPU for every token; on uvloop it
 costs about a quarter less than on asyncio's own loop (docs/benchmarks.md),
 so one process carries more streams. daphne has no option for it, but keeps
 a Twisted asyncio reactor that is already installed, so this installs one
-on a uvloop loop first, then hands over to daphne's command line.
+on a uvloop loop first, then hands over to daphne's command line, with
+the websocket message limit the relay expects (``limits.MAX_FRAME_BYTES``).
 """
+
+import sys
 
 import uvloop
 from twisted.internet import asyncioreactor
+
+from workbench.limits import MAX_FRAME_BYTES
 
 
 def install_reactor() -> None:
@@ -19,6 +24,9 @@ def main() -> None:
     install_reactor()
     from daphne.cli import CommandLineInterface  # imports the reactor installed above
 
+    for option in ("--websocket-max-message-size", "--websocket-max-frame-size"):
+        if not any(a.startswith(option) for a in sys.argv):
+            sys.argv[1:1] = [option, str(MAX_FRAME_BYTES)]
     CommandLineInterface.entrypoint()
 
 

@@ -209,6 +209,12 @@ WORKBENCH_LOCAL_PORT = int(os.environ.get("WORKBENCH_LOCAL_PORT", "8080"))
 # out belongs to a process that died.
 WORKBENCH_RUN_GRACE = float(os.environ.get("WORKBENCH_RUN_GRACE", "15"))
 WORKBENCH_RUN_LEASE = float(os.environ.get("WORKBENCH_RUN_LEASE", "10"))
+# What one page, browser or client address may hold (0 = no limit; see relay/quotas.py).
+WORKBENCH_SOCKET_BACKLOG = int(os.environ.get("WORKBENCH_SOCKET_BACKLOG", str(8 * 1024 * 1024)))
+WORKBENCH_MAX_SOCKETS_PER_BROWSER = int(os.environ.get("WORKBENCH_MAX_SOCKETS_PER_BROWSER", "8"))
+WORKBENCH_MAX_SOCKETS_PER_ADDRESS = int(os.environ.get("WORKBENCH_MAX_SOCKETS_PER_ADDRESS", "64"))
+WORKBENCH_MAX_RUNS_PER_ADDRESS = int(os.environ.get("WORKBENCH_MAX_RUNS_PER_ADDRESS", "16"))
+WORKBENCH_TRUSTED_PROXIES = env_list("WORKBENCH_TRUSTED_PROXIES")
 WORKBENCH_CACHE_DIR = Path(
     os.environ.get("WORKBENCH_CACHE_DIR", Path.home() / ".cache" / "workbench")
 )

@@ -23,6 +23,38 @@
   });
 })();
 
+// The socket: frames too large for the server are not sent (the page says
+// why instead), and the page tells the server how much it has read, so a
+// server never buffers without bound for a page that stopped reading.
+(function () {
+  const ACK_EVERY = 256 * 1024;
+  let read = 0;
+  let acked = 0;
+  document.addEventListener("htmx:wsOpen", () => { read = 0; acked = 0; });
+  document.addEventListener("htmx:wsAfterMessage", (event) => {
+    read += event.detail.message.length;
+    if (read - acked >= ACK_EVERY) {
+      acked = read;
+      event.detail.socketWrapper.send(JSON.stringify({ type: "ack", read }));
+    }
+  });
+  document.addEventListener("htmx:wsConfigSend", (event) => {
+    const { import_text, ...parameters } = event.detail.parameters; // Import has its own button
+    const body = JSON.stringify(parameters);
+    const limit = Number(event.target.closest("[data-max-frame]").dataset.maxFrame);
+    const size = new TextEncoder().encode(body).length;
+    if (size > limit) {
+      event.preventDefault();
+      const mb = (n) => (n / 1048576).toFixed(1);
+      document.getElementById("notice").textContent =
+        `Nothing was sent: the prompt and message are too long to send together ` +
+        `(${mb(size)} MB; the limit is ${mb(limit)} MB). Shorten them.`;
+      return;
+    }
+    event.detail.messageBody = body;
+  });
+})();
+
 // Runs belong to the conversation, not to the page: when the socket opens
 // (first load, reload, reconnect), follow every answer shown as streaming.
 document.addEventListener("htmx:wsOpen", (event) => {

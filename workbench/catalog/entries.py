@@ -15,6 +15,8 @@ class Provider:
     stream_usage: bool = True
     # Longest silence (seconds) between two bytes of an answer, the first included.
     read_timeout: float = 60.0
+    # Longest a whole run may take (seconds), however steadily bytes arrive.
+    deadline: float = 600.0
 
     @property
     def chat_completions_url(self) -> str:

@@ -73,6 +73,7 @@ _PROVIDER_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "api_key_env": ((str,), False),
     "stream_usage": ((bool,), False),
     "read_timeout": ((int, float), False),
+    "deadline": ((int, float), False),
 }
 _INT = (int,)
 _MODEL_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -123,9 +124,10 @@ def _parse_provider(pid: str, data: Any, path: Path | str) -> Provider:
     if not ID_CHARS.fullmatch(pid):
         raise CatalogError(path, entry, None, f"the id {ID_RULE}")
     fields = _check_fields(data, _PROVIDER_FIELDS, path, entry)
-    timeout = fields.get("read_timeout", 1)
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise CatalogError(path, entry, "read_timeout", "must be a positive number of seconds")
+    for name in ("read_timeout", "deadline"):
+        seconds = fields.get(name, 1)
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise CatalogError(path, entry, name, "must be a positive number of seconds")
     if "api_key_env" in fields and not ENV_NAME.fullmatch(fields["api_key_env"]):
         raise CatalogError(path, entry, "api_key_env", "must be a name like MYLAB_API_KEY")
     base_url = fields["base_url"].replace("{local_port}", str(settings.WORKBENCH_LOCAL_PORT))

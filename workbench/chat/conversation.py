@@ -35,6 +35,8 @@ class Message(TypedDict):
     error: NotRequired[str]
     figures: NotRequired[dict[str, Any]]
     run: NotRequired[str]  # the run that wrote (or is writing) this answer
+    html: NotRequired[str]  # the answer rendered once, when its run ended...
+    html_version: NotRequired[int]  # ...by this version of chat.markdown
 
 
 def new_id() -> str:

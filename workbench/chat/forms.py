@@ -17,9 +17,13 @@ from workbench.catalog.request import ROLES
 from workbench.catalog.schema import ParameterError, parse_form_value
 from workbench.chat.conversation import Column
 from workbench.chat.models import Panel
+from workbench.limits import MAX_TEXT
 
 PARAM_PREFIX = "param-"
-MAX_TEXT = 200_000  # characters in one prompt or message
+TOO_LONG = (
+    "{what} is too long to keep: %(show_value)s characters, the limit is %(limit_value)s. "
+    "Nothing of it was saved."
+)
 SLIDER_SPAN = 1000  # a slider over a wider range (a seed) would be useless
 
 
@@ -107,10 +111,18 @@ class PanelForm(forms.Form):
 
     model = forms.CharField(max_length=200)
     system_prompt = forms.CharField(
-        required=False, max_length=MAX_TEXT, strip=False, widget=forms.Textarea
+        required=False,
+        max_length=MAX_TEXT,
+        strip=False,
+        widget=forms.Textarea,
+        error_messages={"max_length": TOO_LONG.format(what="The system prompt")},
     )
     message = forms.CharField(
-        required=False, max_length=MAX_TEXT, strip=False, widget=forms.Textarea
+        required=False,
+        max_length=MAX_TEXT,
+        strip=False,
+        widget=forms.Textarea,
+        error_messages={"max_length": TOO_LONG.format(what="The message")},
     )
     revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
@@ -141,9 +153,14 @@ class PanelForm(forms.Form):
         return [f for f in bound if f.name in basic], [f for f in bound if f.name not in basic]
 
     def panel(self) -> Panel | None:
-        """The validated values, or None when the model or a text is refused outright."""
+        """The validated values, or None when the model is refused (nothing fits then).
+
+        Any other refused field is left out, as if not posted, and keeps its
+        stored value: a too-long system prompt does not stop the Message box
+        from being saved.
+        """
         self.is_valid()
-        if any(name in self.errors for name in ("model", "system_prompt", "message", "revision")):
+        if "model" in self.errors or "revision" in self.errors:
             return None
         data = self.cleaned_data
         parameters = {}
@@ -153,12 +170,11 @@ class PanelForm(forms.Form):
             if field.widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name)):
                 continue  # not in this form: the draft keeps its value
             parameters[name.removeprefix(PARAM_PREFIX)] = data[name]
-        posted = "message" in self.data
         return Panel(
             model_id=data["model"],
-            system_prompt=data["system_prompt"],
+            system_prompt=data.get("system_prompt"),
             parameters=parameters,
-            message=data["message"] if posted else None,
+            message=data["message"] if "message" in self.data and "message" in data else None,
             revision=data["revision"],
             errors={k.removeprefix(PARAM_PREFIX): " ".join(v) for k, v in self.errors.items()},
         )
@@ -170,5 +186,9 @@ class PanelForm(forms.Form):
 class MessageForm(forms.Form):
     role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
     content = forms.CharField(
-        required=False, max_length=MAX_TEXT, strip=False, widget=forms.Textarea(attrs={"rows": 4})
+        required=False,
+        max_length=MAX_TEXT,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": TOO_LONG.format(what="The text")},
     )

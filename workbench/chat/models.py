@@ -19,6 +19,7 @@ from workbench.catalog.entries import Provider
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.conversation import Column, Message, Status, message
+from workbench.chat.markdown import RENDERER_VERSION
 
 # The workbench streams unless the person turns it off (the API default is off).
 INITIAL_PARAMETERS = {"stream": True}
@@ -37,7 +38,7 @@ class Panel:
     """The workbench form's values, already validated (see ``chat.forms.PanelForm``)."""
 
     model_id: str
-    system_prompt: str
+    system_prompt: str | None  # None = refused or not posted: keep the stored one
     parameters: dict[str, Any]  # the valid values posted; None = back to the default
     message: str | None = None  # the Message box; None = not posted
     revision: int | None = None  # the draft revision the page last saw
@@ -129,7 +130,8 @@ class Draft(models.Model):
     def _apply(self, panel: Panel) -> None:
         column = self.column()
         column.switch_model(panel.model_id)
-        column.system_prompt = panel.system_prompt
+        if panel.system_prompt is not None:
+            column.system_prompt = panel.system_prompt
         column.set_parameters(panel.parameters)
         self._put(0, column)
         if panel.message is not None and (panel.revision or 0) >= self.revision:
@@ -195,7 +197,9 @@ class Draft(models.Model):
 
     @classmethod
     @transaction.atomic
-    def finish_run(cls, run_id: str, outcome: "Outcome") -> tuple[int, Message] | None:
+    def finish_run(
+        cls, run_id: str, outcome: "Outcome", html: str = ""
+    ) -> tuple[int, Message] | None:
         """Store the answer where its placeholder is; None if the draft is gone.
 
         If the placeholder was deleted meanwhile, the answer goes at the end:
@@ -211,6 +215,8 @@ class Draft(models.Model):
         if outcome.error:
             answer["error"] = outcome.error
         answer["figures"] = outcome.figures
+        if html:
+            answer["html"], answer["html_version"] = html, RENDERER_VERSION
         index = column.find_run(run_id)
         if index is None:
             column.messages.append(answer)
@@ -260,7 +266,10 @@ class Draft(models.Model):
     def edit_message(cls, browser: str, message_id: str, role: str, content: str) -> Message:
         draft = cls._locked(browser)
         column, index = draft._editable(message_id)
-        column.messages[index].update(role=role, content=content)
+        edited = column.messages[index]
+        edited.update(role=role, content=content)
+        for cached in ("html", "html_version"):  # rendered from the old text
+            edited.pop(cached, None)  # type: ignore[misc]
         draft._put(0, column)
         draft.save()
         return column.messages[index]
@@ -311,6 +320,11 @@ class Draft(models.Model):
         draft._put(0, column)
         draft.save()
         return draft
+
+    @classmethod
+    def set_aside(cls, browser: str) -> None:
+        """Detach the browser's draft (kept, under a key no cookie carries)."""
+        cls.objects.filter(browser=browser).update(browser=f"aside-{uuid.uuid4().hex}")
 
     @classmethod
     @transaction.atomic

@@ -13,8 +13,9 @@ from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.conversation import Message, Status
 from workbench.chat.forms import PanelForm
-from workbench.chat.markdown import render_markdown
+from workbench.chat.markdown import RENDERER_VERSION, render_answer
 from workbench.chat.models import Draft
+from workbench.limits import MAX_FRAME_BYTES
 from workbench.snippets.render import render_snippets
 
 
@@ -45,14 +46,17 @@ def page_context(
         "messages": [message_view(i, m, texts) for i, m in enumerate(column.messages)],
         "active_run": next(iter(live), None),
         "errors": errors or form.refusal(),
+        "max_frame_bytes": MAX_FRAME_BYTES,
     }
 
 
 def answer_html(m: Message, live_text: str | None = None) -> SafeString:
-    """An answer as Markdown once it is complete; as plain text while it streams."""
+    """An answer as rendered when its run ended; as plain text while it streams."""
     if m["status"] == Status.STREAMING:
         return escape(live_text or "")
-    return render_markdown(m["content"])
+    if m.get("html_version") == RENDERER_VERSION:
+        return mark_safe(m["html"])  # rendered and sanitised by render_answer
+    return render_answer(m["content"])
 
 
 def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> dict[str, Any]:
@@ -60,7 +64,7 @@ def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> 
         html = answer_html(m, (live or {}).get(m.get("run", "")))
     else:
         html = mark_safe(linebreaks(m["content"], autoescape=True))
-    return {"index": index, "number": index + 1, "html": html, **m}
+    return {**m, "index": index, "number": index + 1, "html": html}
 
 
 def api_view(draft: Draft) -> dict[str, Any]:

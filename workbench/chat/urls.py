@@ -14,6 +14,7 @@ urlpatterns = [
         name="message-delete",
     ),
     path("workbench/clear", views.clear, name="clear"),
+    path("workbench/set-aside", views.set_aside, name="set-aside"),
     path("workbench/import", views.import_request, name="import"),
     path("workbench/api", views.api_panel, name="api-panel"),
 ]

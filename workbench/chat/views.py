@@ -5,29 +5,40 @@ Each view validates its input with a form first, asks the draft to change
 page otherwise.
 """
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
-from workbench.chat.forms import MAX_TEXT, MessageForm, PanelForm
+from workbench.chat.forms import MessageForm, PanelForm
 from workbench.chat.models import Draft, RefusedChange
 from workbench.chat.presenters import api_view, message_view, page_context
 from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 
+logger = logging.getLogger(__name__)
 PAGE = "chat/workbench.html"
 ENVELOPES = "chat/envelopes/"
 
 
 @require_GET
 def workbench(request: HttpRequest) -> HttpResponse:
-    """The browser's draft. ``?model=`` pre-selects a model without storing it:
-    the draft changes on the person's first action, never on a visit."""
+    """The browser's draft; if it cannot be shown, a page that offers to set it aside."""
+    try:
+        return _workbench(request)
+    except Exception:
+        logger.exception("the workbench of a browser could not be shown")
+        return render(request, "chat/unrenderable.html", status=500)
+
+
+def _workbench(request: HttpRequest) -> HttpResponse:
+    """``?model=`` pre-selects a model without storing it: the draft changes on
+    the person's first action, never on a visit."""
     draft = Draft.settle(request.browser)
     column = draft.column()
     asked = request.GET.get("model")
@@ -40,6 +51,13 @@ def workbench(request: HttpRequest) -> HttpResponse:
         ctx["preselected"] = column.model
         return render(request, PAGE, ctx)
     return render(request, PAGE, page_context(draft))
+
+
+@require_POST
+def set_aside(request: HttpRequest) -> HttpResponse:
+    """Start afresh; the draft that could not be shown is kept, apart."""
+    Draft.set_aside(request.browser)
+    return redirect("workbench")
 
 
 @require_POST
@@ -133,11 +151,8 @@ def import_request(request: HttpRequest) -> HttpResponse:
     On success the page reloads with the imported state; on failure only the
     reason is shown, and nothing on screen changes.
     """
-    text = request.POST.get("import_text", "")
-    try:
-        if len(text) > MAX_TEXT:
-            raise UnreadableSnippet(f"The pasted text is too long (limit {MAX_TEXT:,} characters).")
-        Draft.load_body(request.browser, parse_pasted(text))
+    try:  # parse_pasted refuses what is too long or too deep to read
+        Draft.load_body(request.browser, parse_pasted(request.POST.get("import_text", "")))
     except (UnreadableSnippet, RequestError) as exc:
         problem = "; ".join(exc.errors.values()) if isinstance(exc, RequestError) else str(exc)
         ctx = {"import_error": f"Could not import: {problem}"}

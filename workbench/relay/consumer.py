@@ -1,28 +1,32 @@
 """The websocket relay: frames from the workbench page in, HTML fragments out.
 
 Frames in are what htmx's ws-send posts (the workbench form's values plus a
-``type``): run, regenerate, stop, or attach (a page showing a streaming
-answer follows it). Frames out are htmx out-of-band swaps (``frames``).
-The consumer is thin: the draft decides (``Draft.begin_run``), the run
-streams (``RunStream``), and this socket is one of the run's viewers.
+``type``): run, regenerate, stop, attach (a page showing a streaming answer
+follows it) and ack (how much the page has read). Frames out are htmx
+out-of-band swaps (``frames``). The consumer is thin: the draft decides
+(``Draft.begin_run``), the run streams (``RunStream``), and this socket is
+one of the run's viewers.
 """
 
 import asyncio
-import json
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.utils import timezone
 
 from workbench.chat import current
 from workbench.chat.forms import PanelForm, as_multivalue
 from workbench.chat.models import Draft, Refusal, Run
-from workbench.relay import frames
+from workbench.limits import MAX_FRAME_BYTES
+from workbench.relay import frames, quotas
 from workbench.relay.runs import RunStream, new_run_id
+from workbench.text import TextError, parse_json
 
-MAX_FRAME = 1024 * 1024  # characters in one incoming frame
 LEASE_SLACK = 0.5  # seconds past a lease's end before its run counts as dead
+CLOSE_OVER_QUOTA = 4429  # application close codes: 4000 + the HTTP status it means
+CLOSE_NOT_READING = 4408
 
 
 class FrameError(Exception):
@@ -32,15 +36,32 @@ class FrameError(Exception):
 class RelayConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.browser = current.from_cookies(self.scope.get("cookies", {}))
+        self.address = quotas.client_address(self.scope)
         self.started: set[RunStream] = set()  # runs this socket watches directly
         self.watching: dict[str, str] = {}  # run id -> channel, watched via the layer
         self.watchdogs: set[asyncio.Task] = set()
         self.closed = False
+        self.sent = self.acked = 0  # characters sent, and read by the page
+        self.held: list[tuple[quotas.Quota, str]] = []
         await self.accept()
+        for quota, key in (
+            (quotas.SOCKETS_PER_ADDRESS, self.address),
+            (quotas.SOCKETS_PER_BROWSER, self.browser),
+        ):
+            if key is None:
+                continue
+            if refused := quota.take(key):
+                await self.send_html(frames.notice(refused))
+                await self.close(code=CLOSE_OVER_QUOTA)
+                return
+            self.held.append((quota, key))
 
     async def disconnect(self, code: int) -> None:
         # The runs go on (for their grace period); this page just stops watching.
         self.closed = True
+        for quota, key in self.held:
+            quota.give(key)
+        self.held = []
         for watchdog in self.watchdogs:
             watchdog.cancel()
         for stream in self.started:
@@ -51,8 +72,17 @@ class RelayConsumer(AsyncWebsocketConsumer):
             )
 
     async def send_html(self, html: str) -> None:
-        if not self.closed:
-            await self.send(text_data=html)
+        """Send a frame, unless the page has stopped reading what it was sent: then
+        drop the socket (its runs go on) rather than buffer without bound."""
+        if self.closed:
+            return
+        self.sent += len(html)
+        backlog = settings.WORKBENCH_SOCKET_BACKLOG
+        if backlog and self.sent - self.acked > backlog:
+            self.closed = True
+            await self.close(code=CLOSE_NOT_READING)
+            return
+        await self.send(text_data=html)
 
     async def run_frame(self, event: dict[str, Any]) -> None:
         """A frame of a run this socket re-attached to, from whichever process runs it."""
@@ -70,6 +100,10 @@ class RelayConsumer(AsyncWebsocketConsumer):
                 await self.stop_run(str(frame.get("run", "")))
             elif kind == "attach":
                 await self.attach(str(frame.get("run", "")))
+            elif kind == "ack":
+                read = frame.get("read")
+                if isinstance(read, int) and not isinstance(read, bool):
+                    self.acked = max(self.acked, min(read, self.sent))
             else:
                 raise FrameError(f"Unknown frame type {kind!r}: expected run, regenerate or stop.")
         except FrameError as exc:
@@ -78,14 +112,10 @@ class RelayConsumer(AsyncWebsocketConsumer):
     def parse(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
         if text_data is None:
             raise FrameError("Binary frames are not accepted; send JSON text.")
-        if len(text_data) > MAX_FRAME:
-            raise FrameError(
-                f"Frame too large ({len(text_data):,} characters; limit {MAX_FRAME:,})."
-            )
         try:
-            frame = json.loads(text_data)
-        except ValueError:
-            raise FrameError("Frame is not valid JSON.") from None
+            frame = parse_json(text_data, max_bytes=MAX_FRAME_BYTES)
+        except TextError as exc:
+            raise FrameError(f"The frame {exc}.") from None
         if not isinstance(frame, dict):
             raise FrameError("Frame must be a JSON object.")
         return frame
@@ -97,19 +127,27 @@ class RelayConsumer(AsyncWebsocketConsumer):
 
     async def start_run(self, frame: dict[str, Any], regenerate: bool) -> None:
         browser = self.require_browser()
-        run_id = new_run_id()
-        channel = await self.channel_layer.new_channel("run")
-        values = {k: v for k, v in frame.items() if k not in ("type", "HEADERS")}
-        begun = await database_sync_to_async(begin_run)(
-            browser, values, run_id, channel, regenerate
-        )
+        if refused := quotas.RUNS_PER_ADDRESS.take(self.address):
+            raise FrameError(refused)
+        try:
+            run_id = new_run_id()
+            channel = await self.channel_layer.new_channel("run")
+            values = {k: v for k, v in frame.items() if k not in ("type", "HEADERS")}
+            begun = await database_sync_to_async(begin_run)(
+                browser, values, run_id, channel, regenerate
+            )
+        except BaseException:
+            quotas.RUNS_PER_ADDRESS.give(self.address)
+            raise
         if isinstance(begun, str):
+            quotas.RUNS_PER_ADDRESS.give(self.address)
             await self.send_html(begun)
             return
         html, stream = begun
         stream.attach(self.send_html)
         self.started.add(stream)
-        stream.begin()
+        task = stream.begin()
+        task.add_done_callback(lambda _: quotas.RUNS_PER_ADDRESS.give(self.address))
         # The turn is rendered and sent before the run's task first runs; its
         # text waits (stream.shown) until the page has a place for it.
         try:
@@ -135,16 +173,20 @@ class RelayConsumer(AsyncWebsocketConsumer):
             )
             self.watchdogs.add(asyncio.create_task(self.watch_lease(run)))
         else:
-            await self.send_html(await database_sync_to_async(ended_run)(self.browser, run.id))
+            await self.send_ended(run.id)
 
-    async def watch_lease(self, run: Run) -> None:
+    async def send_ended(self, run_id: str) -> None:
+        for html in await database_sync_to_async(ended_run)(self.require_browser(), run_id):
+            await self.send_html(html)
+
+    async def watch_lease(self, run: Run | None) -> None:
         """If the process streaming ``run`` dies, its lease runs out: then say so here."""
         while run is not None and run.is_live:
             wait = (run.lease_until - timezone.now()).total_seconds()
             await asyncio.sleep(max(wait, 0) + LEASE_SLACK)
-            run = await database_sync_to_async(find_run)(self.browser, run.id)
+            run = await database_sync_to_async(find_run)(self.require_browser(), run.id)
         if run is not None and run.id in self.watching:
-            await self.send_html(await database_sync_to_async(ended_run)(self.browser, run.id))
+            await self.send_ended(run.id)
 
 
 def begin_run(
@@ -154,15 +196,12 @@ def begin_run(
     form = PanelForm(as_multivalue(values), column=Draft.of(browser).column())
     panel = form.panel()
     if panel is None:
-        return frames.refused(Refusal(form.refusal(), "Nothing was sent: " + _join(form)))
+        problem = "; ".join(form.refusal().values())
+        return frames.refused(Refusal(form.refusal(), "Nothing was sent: " + problem))
     begun = Draft.begin_run(browser, panel, run_id=run_id, channel=channel, regenerate=regenerate)
     if isinstance(begun, Refusal):
         return frames.refused(begun)
     return frames.started(begun), RunStream(run_id, begun.provider, begun.body, channel)
-
-
-def _join(form: PanelForm) -> str:
-    return "; ".join(form.refusal().values())
 
 
 def find_run(browser: str, run_id: str) -> Run | None:
@@ -170,10 +209,10 @@ def find_run(browser: str, run_id: str) -> Run | None:
     return Run.objects.filter(pk=run_id, draft__browser=browser).first()
 
 
-def ended_run(browser: str, run_id: str) -> str:
+def ended_run(browser: str, run_id: str) -> list[str]:
     draft = Draft.settle(browser)
     column = draft.column()
     index = column.find_run(run_id)
     if index is None:
-        return frames.notice("That answer was removed: reload the page.")
+        return [frames.notice("That answer was removed: reload the page.")]
     return frames.finished(run_id, index, column.messages[index])

@@ -11,12 +11,16 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from workbench.chat.conversation import Message
+from workbench.chat.markdown import is_plain
 from workbench.chat.models import Refusal, RunStart
 from workbench.chat.presenters import message_view
+from workbench.limits import OUT_CHUNK
 
 TEXT = re.compile(r'^<span hx-swap-oob="beforeend:#answer-(\w+)">(.*)</span>$', re.S)
+MORE = re.compile(r'^<span hx-swap-oob="beforeend:#content-(\w+)">(.*)</span>$', re.S)
 SNAPSHOT = re.compile(
     r'^<div class="content" id="answer-(\w+)" hx-swap-oob="true">(.*)</div>$', re.S
 )
@@ -53,14 +57,32 @@ def started(start: RunStart) -> str:
     return render_to_string("relay/started.html", ctx)
 
 
-def finished(run_id: str, index: int, answer: Message) -> str:
-    """The answer, rendered once as Markdown, in place of its streaming card."""
-    ctx = {"oob": True, "oob_target": f"#run-{run_id}", "m": message_view(index, answer)}
-    return render_to_string("relay/finished.html", ctx)
+def finished(run_id: str, index: int, answer: Message) -> list[str]:
+    """The answer as rendered when its run ended, in place of its streaming card.
+
+    A long answer (plain text) could make one frame too large: its card goes
+    first with an empty text, then the text follows in pieces.
+    """
+    view = message_view(index, answer)
+    ctx = {"oob": True, "oob_target": f"#run-{run_id}", "m": view}
+    if not is_plain(answer["content"]):
+        return [render_to_string("relay/finished.html", ctx)]
+    target = f"content-{answer['id']}"
+    view["html"] = mark_safe(f'<p class="plain" id="{target}"></p>')
+    text = answer["content"]
+    pieces = (text[i : i + OUT_CHUNK] for i in range(0, len(text), OUT_CHUNK))
+    return [
+        render_to_string("relay/finished.html", ctx),
+        *(f'<span hx-swap-oob="beforeend:#{target}">{escape(piece)}</span>' for piece in pieces),
+    ]
 
 
 def refused(refusal: Refusal) -> str:
-    ctx = {"oob": True, "errors": refusal.errors, "notice": refusal.notice}
+    """Nothing was sent: the reasons beside their fields and in the notice."""
+    params = {
+        k: v for k, v in refusal.errors.items() if k not in ("model", "message", "system_prompt")
+    }
+    ctx = {"oob": True, "errors": refusal.errors, "param_errors": params, "notice": refusal.notice}
     return render_to_string("relay/refused.html", ctx)
 
 

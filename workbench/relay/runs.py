@@ -28,8 +28,11 @@ from django.db import transaction
 
 from workbench.catalog.entries import Provider
 from workbench.chat.conversation import Status
+from workbench.chat.markdown import render_answer
 from workbench.chat.models import Draft, Outcome, Run
+from workbench.limits import OUT_CHUNK
 from workbench.relay import frames, upstream
+from workbench.text import repair
 
 logger = logging.getLogger(__name__)
 FRAME_INTERVAL = 0.03  # at most one text frame per 30 ms after the first
@@ -45,11 +48,6 @@ def new_run_id() -> str:
 
 def save_every() -> float:
     return min(2.0, settings.WORKBENCH_RUN_LEASE / 3)
-
-
-def repair(text: str) -> str:
-    """Join surrogate pairs split across JSON escapes; lone halves become U+FFFD."""
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 class RunStream:
@@ -94,8 +92,10 @@ class RunStream:
             if self._grace:
                 self._grace.cancel()
         try:
-            html = await asyncio.shield(database_sync_to_async(_finish)(self.id, outcome))
-            await self._broadcast(html, last=True)
+            finish = database_sync_to_async(_finish)(self.id, outcome)
+            pieces = await asyncio.shield(finish)
+            for i, html in enumerate(pieces):
+                await self._broadcast(html, last=i == len(pieces) - 1)
         except Exception:
             logger.exception("run %s: could not store its outcome (%s)", self.id, outcome.status)
         finally:
@@ -116,7 +116,12 @@ class RunStream:
 
     async def _attach_remote(self, viewer: str) -> None:
         so_far = "".join(self.parts[: self.sent])
-        if await self._send_remote(viewer, frames.snapshot(self.id, so_far)):
+        sent = await self._send_remote(viewer, frames.snapshot(self.id, so_far[:OUT_CHUNK]))
+        for start in range(OUT_CHUNK, len(so_far), OUT_CHUNK):
+            sent = sent and await self._send_remote(
+                viewer, frames.text(self.id, so_far[start : start + OUT_CHUNK])
+            )
+        if sent:
             self.remote.add(viewer)
         self._watchers_changed()
 
@@ -190,34 +195,38 @@ class RunStream:
         if self.sent < len(self.parts):
             piece = "".join(self.parts[self.sent :])
             self.sent = len(self.parts)
-            await self._broadcast(frames.text(self.id, piece))
+            for start in range(0, len(piece), OUT_CHUNK):
+                await self._broadcast(frames.text(self.id, piece[start : start + OUT_CHUNK]))
 
     async def _read(self) -> Outcome:
+        """Read the answer to its end, whatever the upstream sends: every way out
+        (done, Stop, an upstream error, a reply of an unexpected shape, the
+        deadline) ends in an Outcome with the text so far."""
         started = time.perf_counter()
-        first: float | None = None
-        usage: dict[str, Any] | None = None
-        finish_reason = None
-        pieces = 0
+        reply = Reply()
         status, error = Status.DONE, ""
         flusher = asyncio.create_task(self._flusher())
         try:
-            async for data in upstream.events(self.provider, self.body):
-                usage = data.get("usage") or usage
-                for choice in data.get("choices") or []:
-                    piece = (choice.get("delta") or choice.get("message") or {}).get("content")
-                    if piece:
-                        first = first or time.perf_counter()
-                        pieces += 1
+            async with asyncio.timeout(self.provider.deadline):
+                async for data in upstream.events(self.provider, self.body):
+                    if piece := reply.read(data):
                         self._take(piece)
-                    finish_reason = choice.get("finish_reason") or finish_reason
         except asyncio.CancelledError:
             status = Status.STOPPED
+        except TimeoutError:
+            status = Status.ERROR
+            error = (
+                f"{self.provider.name} was still answering after {self.provider.deadline:g} s, "
+                "the longest a run may take; the answer so far is kept."
+            )
         except upstream.UpstreamError as exc:
             status, error = Status.ERROR, exc.message
         except Exception as exc:  # a reply of an unexpected shape must still end the run
             logger.exception("run %s: unexpected reply from %s", self.id, self.provider.id)
             status = Status.ERROR
-            error = f"{self.provider.name} sent a reply of an unexpected shape ({exc!r})."
+            error = (
+                f"{self.provider.name} sent a reply of an unexpected shape ({type(exc).__name__})."
+            )
         finally:
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
@@ -225,22 +234,86 @@ class RunStream:
             self._take("\ufffd")
         await self.shown.wait()
         await self._flush()
-        ended = time.perf_counter()
         text = self.text()
         if status == Status.DONE and not text:
             status = Status.ERROR
             error = (
-                f"The model returned an empty answer (finish reason: {finish_reason or 'none'})."
+                "The model returned an empty answer "
+                f"(finish reason: {reply.finish_reason or 'none'})."
             )
-        figures = _figures(started, first, ended, usage, pieces, finish_reason)
-        return Outcome(text, status, error, figures)
+        return Outcome(text, status, error, reply.figures(started, time.perf_counter()))
 
 
-def _finish(run_id: str, outcome: Outcome) -> str:
-    """Store the outcome and render the frame that replaces the streaming card."""
-    placed = Draft.finish_run(run_id, outcome)
+class Reply:
+    """What an OpenAI-compatible reply says, read leniently: text as a string or
+    as content parts, usage only where it is a number."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.pieces = 0
+        self.usage: dict[str, Any] = {}
+        self.finish_reason: str | None = None
+
+    def read(self, data: dict[str, Any]) -> str:
+        """The text in one chunk (streamed) or reply (not streamed)."""
+        if isinstance(data.get("usage"), dict):
+            self.usage = data["usage"]
+        choices = data.get("choices") or []
+        if not isinstance(choices, list):
+            raise upstream.UpstreamError("malformed", "The reply's choices are not a list.")
+        text = ""
+        for choice in choices:
+            if not isinstance(choice, dict):
+                raise upstream.UpstreamError("malformed", "A choice in the reply is not an object.")
+            turn = choice.get("delta") or choice.get("message") or {}
+            text += _text_of(turn.get("content") if isinstance(turn, dict) else None)
+            if isinstance(choice.get("finish_reason"), str):
+                self.finish_reason = choice["finish_reason"]
+        if text:
+            self.first = self.first or time.perf_counter()
+            self.pieces += 1
+        return text
+
+    def figures(self, started: float, ended: float) -> dict[str, Any]:
+        completion = _count(self.usage.get("completion_tokens"))
+        approximate = completion is None
+        if completion is None:
+            completion = self.pieces  # one streamed piece is about one token
+        generating = ended - self.first if self.first else 0
+        return {
+            "ttft_ms": (self.first - started) * 1000 if self.first else None,
+            "total_ms": (ended - started) * 1000,
+            "prompt_tokens": _count(self.usage.get("prompt_tokens")),
+            "completion_tokens": completion,
+            "approximate": approximate,
+            "tokens_per_second": completion / generating if generating > 0 and completion else None,
+            "finish_reason": self.finish_reason,
+        }
+
+
+def _text_of(content: Any) -> str:
+    """Message content as text: a string, or the text of its ``{"type": "text"}`` parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            p["text"]
+            for p in content
+            if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+        )
+    return ""
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _finish(run_id: str, outcome: Outcome) -> list[str]:
+    """Render the answer once, store it with the outcome, and give the frames
+    that replace the streaming card."""
+    placed = Draft.finish_run(run_id, outcome, render_answer(outcome.text))
     if placed is None:
-        return frames.notice("This workbench was removed while the answer was streaming.")
+        return [frames.notice("This workbench was removed while the answer was streaming.")]
     return frames.finished(run_id, *placed)
 
 
@@ -265,27 +338,3 @@ async def _keep() -> None:
 def _renew_all(texts: dict[str, str]) -> None:
     for run_id, text in texts.items():
         Run.renew(run_id, text)
-
-
-def _figures(
-    started: float,
-    first: float | None,
-    ended: float,
-    usage: dict[str, Any] | None,
-    pieces: int,
-    finish_reason: str | None,
-) -> dict[str, Any]:
-    completion = (usage or {}).get("completion_tokens")
-    approximate = completion is None
-    if approximate:
-        completion = pieces  # one streamed piece is about one token
-    generating = ended - first if first else 0
-    return {
-        "ttft_ms": (first - started) * 1000 if first else None,
-        "total_ms": (ended - started) * 1000,
-        "prompt_tokens": (usage or {}).get("prompt_tokens"),
-        "completion_tokens": completion,
-        "approximate": approximate,
-        "tokens_per_second": completion / generating if generating > 0 and completion else None,
-        "finish_reason": finish_reason,
-    }

@@ -1,0 +1,13 @@
+"""How much text the workbench takes and sends at once: one home, in the units
+that are really limited (characters for what people type, bytes for frames).
+
+Kept free of Django so that the web server's launcher can read it too.
+"""
+
+MAX_TEXT = 200_000  # characters in one prompt or message
+# A websocket frame in: the panel's form as JSON. Its two texts, every
+# character JSON-escaped at 6 bytes ("\u0000"), must fit with room to spare;
+# daphne is started with this as its websocket message limit.
+MAX_FRAME_BYTES = 4 * 1024 * 1024
+OUT_CHUNK = 100_000  # characters of answer text in one frame out (6 bytes each escaped, at most)
+MARKDOWN_LIMIT = 64_000  # characters of an answer rendered as Markdown; longer ones as plain text
