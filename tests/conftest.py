@@ -142,18 +142,24 @@ def cutter():
     loop.call_soon_threadsafe(loop.stop)
 
 
-@pytest.fixture(scope="session")
-def live_server_url(fake_upstream) -> Iterator[str]:
-    """The real ASGI app under daphne, on its own SQLite file."""
-    env = {"DATABASE_URL": f"sqlite:///{WORK_DIR / 'live.sqlite3'}"}
+def start_workbench(env: dict, log: str, port: int) -> subprocess.Popen:
+    """The real ASGI app under daphne on ``port``, its database migrated first."""
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
         cwd=ROOT,
         env={**os.environ, **env},
         check=True,
     )
+    return start_daphne("workbench.asgi:application", port, env, log=log)
+
+
+@pytest.fixture(scope="session")
+def live_server_url(fake_upstream) -> Iterator[str]:
+    """The real ASGI app under daphne, on its own SQLite file."""
     port = free_port()
-    proc = start_daphne("workbench.asgi:application", port, env, log="workbench")
+    proc = start_workbench(
+        {"DATABASE_URL": f"sqlite:///{WORK_DIR / 'live.sqlite3'}"}, "workbench", port
+    )
     yield f"http://127.0.0.1:{port}"
     stop(proc)
 

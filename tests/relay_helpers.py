@@ -47,6 +47,15 @@ def run_frame(message: str = "Hello", model: str = "fake-chat", kind: str = "run
     return json.dumps(frame)
 
 
+async def streaming(draft: Draft, **frame) -> tuple[WebsocketCommunicator, str]:
+    """A page of ``draft`` that started a run and has its first text: (page, run id)."""
+    comm = await connect(draft)
+    await comm.send_to(text_data=run_frame(**frame))
+    run_id = run_id_of(await next_frame(comm))
+    await next_frame(comm)
+    return comm, run_id
+
+
 async def next_frame(comm: WebsocketCommunicator, timeout: float = 10) -> str:
     return await comm.receive_from(timeout=timeout)
 

@@ -1,16 +1,13 @@
 """A run belongs to the conversation: reloads, second tabs and a crashed server lose nothing."""
 
 import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser_helpers import ANSWER, open_workbench, run
-from tests.conftest import ROOT, start_daphne, stop
+from tests.conftest import start_workbench, stop
 from tests.ports import free_port
 from tests.testenv import WORK_DIR
 
@@ -129,24 +126,10 @@ def test_stop_from_a_second_tab_closes_the_upstream_within_a_second(page: Page, 
 @pytest.fixture
 def crashable_server(fake_upstream):
     """A workbench server of its own, with a short run lease, that a test may kill."""
-    env = {
-        "DATABASE_URL": f"sqlite:///{WORK_DIR / 'crash.sqlite3'}",
-        "WORKBENCH_RUN_LEASE": "2",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
-    )
+    env = {"DATABASE_URL": f"sqlite:///{WORK_DIR / 'crash.sqlite3'}", "WORKBENCH_RUN_LEASE": "2"}
     port = free_port()
-    app = "workbench.asgi:application"
-    server = {"proc": start_daphne(app, port, env, log="crash"), "url": f"http://127.0.0.1:{port}"}
-
-    def restart() -> None:
-        server["proc"] = start_daphne(app, port, env, log="crash")
-
-    server["restart"] = restart
+    server = {"proc": start_workbench(env, "crash", port), "url": f"http://127.0.0.1:{port}"}
+    server["restart"] = lambda: server.update(proc=start_workbench(env, "crash", port))
     yield server
     stop(server["proc"])
 

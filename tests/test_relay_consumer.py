@@ -18,6 +18,7 @@ from tests.relay_helpers import (
     start_draft,
     status_of,
     streamed_text,
+    streaming,
     turns,
     until_finished,
 )
@@ -148,8 +149,7 @@ async def test_no_session_draft_is_told_to_reload(fake):
     from workbench.relay.consumer import RelayConsumer
 
     comm = WebsocketCommunicator(RelayConsumer.as_asgi(), "/ws/relay")
-    comm.scope["session"] = {}
-    await comm.connect()
+    await comm.connect()  # no browser cookie
     await comm.send_to(text_data=run_frame())
     assert "reload the page" in await next_frame(comm)
     await comm.disconnect()
@@ -158,10 +158,7 @@ async def test_no_session_draft_is_told_to_reload(fake):
 async def test_stop_closes_the_upstream_at_once_and_keeps_partial(fake):
     fake.configure(tokens=500, rate=50)
     draft = await start_draft()
-    comm = await connect(draft)
-    await comm.send_to(text_data=run_frame())
-    run_id = run_id_of(await next_frame(comm))
-    await next_frame(comm)  # first text
+    comm, run_id = await streaming(draft)
     stopped_at = time.time()
     await comm.send_to(text_data=json.dumps({"type": "stop", "run": run_id}))
     frames = await until_finished(comm)
@@ -178,10 +175,7 @@ async def test_closed_page_leaves_the_run_going_for_the_grace_period(fake, setti
     settings.WORKBENCH_RUN_GRACE = 0.5
     fake.configure(tokens=500, rate=50)
     draft = await start_draft()
-    comm = await connect(draft)
-    await comm.send_to(text_data=run_frame())
-    await next_frame(comm)
-    await next_frame(comm)
+    comm, _ = await streaming(draft)
     closed_at = time.time()
     await comm.disconnect()
     await asyncio.sleep(0.3)
@@ -196,10 +190,7 @@ async def test_a_new_page_reattaches_to_the_live_run_and_gets_all_the_text(fake,
     settings.WORKBENCH_RUN_GRACE = 5
     fake.configure(tokens=60, rate=40)
     draft = await start_draft()
-    first = await connect(draft)
-    await first.send_to(text_data=run_frame())
-    run_id = run_id_of(await next_frame(first))
-    await next_frame(first)
+    first, run_id = await streaming(draft)
     await first.disconnect()  # a reload: the page goes...
     await asyncio.sleep(0.3)
     second = await connect(draft)  # ...and comes back

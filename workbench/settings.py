@@ -1,4 +1,4 @@
-"""Settings for Workbench, read from the environment (see shared contract §1).
+"""Settings for Workbench, read from the environment (README, "Configuration").
 
 Defaults suit one person on one machine: SQLite, the in-memory channel layer,
 DEBUG off unless asked for. With DEBUG off a real SECRET_KEY is required.
@@ -201,7 +201,7 @@ PERMISSIONS_POLICY_DENIED = [
     "xr-spatial-tracking",
 ]
 
-# Operator configuration (contract §1) and the embedded llama.cpp server.
+# Operator configuration (README, "Configuration") and the embedded llama.cpp server.
 WORKBENCH_CONFIG = os.environ.get("WORKBENCH_CONFIG", "")
 WORKBENCH_LOCAL_PORT = int(os.environ.get("WORKBENCH_LOCAL_PORT", "8080"))
 # A run outlives its page for WORKBENCH_RUN_GRACE seconds (a reload re-attaches);

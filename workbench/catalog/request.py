@@ -1,5 +1,5 @@
-"""The one request builder: what the relay sends, the API tab prints and a
-saved session stores all come from ``build_body``.
+"""The one request builder: what the relay sends and the API tab prints both
+come from ``build_body``, and each run records the body it sent.
 """
 
 from dataclasses import dataclass, field

@@ -17,7 +17,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
     template = "catalog/model_list.html"
     if request.htmx:
         template += "#results"
-    ctx = {"form": form, "models": models, "catalog": get_catalog()}
+    ctx = {"form": form, "models": models}
     return render(request, template, ctx, status=200 if form.is_valid() else 400)
 
 

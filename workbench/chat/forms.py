@@ -37,6 +37,17 @@ def as_multivalue(values: dict[str, Any]) -> MultiValueDict:
     return out
 
 
+def long_text(what: str, rows: int | None = None) -> forms.CharField:
+    """A prompt or message: kept exactly as typed, up to MAX_TEXT characters."""
+    return forms.CharField(
+        required=False,
+        max_length=MAX_TEXT,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": rows} if rows else None),
+        error_messages={"max_length": TOO_LONG.format(what=what)},
+    )
+
+
 class ShownCheckbox(forms.CheckboxInput):
     """A checkbox that says when it was on the page: an unticked box sends
     nothing, so a hidden marker tells "unticked" from "not in this form"."""
@@ -110,20 +121,8 @@ class PanelForm(forms.Form):
     """
 
     model = forms.CharField(max_length=200)
-    system_prompt = forms.CharField(
-        required=False,
-        max_length=MAX_TEXT,
-        strip=False,
-        widget=forms.Textarea,
-        error_messages={"max_length": TOO_LONG.format(what="The system prompt")},
-    )
-    message = forms.CharField(
-        required=False,
-        max_length=MAX_TEXT,
-        strip=False,
-        widget=forms.Textarea,
-        error_messages={"max_length": TOO_LONG.format(what="The message")},
-    )
+    system_prompt = long_text("The system prompt")
+    message = long_text("The message")
     revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, data: MultiValueDict | None = None, *, column: Column, **kwargs: Any):
@@ -185,10 +184,4 @@ class PanelForm(forms.Form):
 
 class MessageForm(forms.Form):
     role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
-    content = forms.CharField(
-        required=False,
-        max_length=MAX_TEXT,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"max_length": TOO_LONG.format(what="The text")},
-    )
+    content = long_text("The text", rows=4)
