@@ -1,7 +1,7 @@
 """Benchmark the relay: the same streams read directly from the upstream and
 through the workbench websocket, side by side, in one run.
 
-    python bench/relay.py [--trials 200] [--concurrency 1,100,500]
+    python bench/relay.py [--trials 200] [--concurrency 1,100,500] [--baseline REV]
 
 Starts the fake upstream (tests/fake_upstream.py) and the real workbench app
 under daphne (as `python -m workbench.serve` runs it, on uvloop), each in its
@@ -13,6 +13,8 @@ own process, on loopback. Prints:
   relayed p99 of the steady part (tokens sent after the first and before
   the last second, when no run is starting or ending) and how busy each
   process was (100 % = one core).
+With ``--baseline REV`` the same figures come for that commit too (checked out
+in a temporary git worktree), trial by trial beside this tree's.
 """
 
 import argparse
@@ -68,9 +70,12 @@ def proc_rss_mb(pid: int) -> float:
 
 
 class Servers:
-    def __init__(self) -> None:
+    """The fake upstream and one workbench per source tree (this one, and a
+    ``--baseline`` commit checked out beside it), each on its own database."""
+
+    def __init__(self, baseline: str | None = None) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
-        self.fake_port, self.web_port = free_port(), free_port()
+        self.fake_port = free_port()
         (self.tmp / "catalog.toml").write_text(
             f'[providers.fake]\nname = "Fake"\nbase_url = "http://127.0.0.1:{self.fake_port}/v1"\n'
             '[[models]]\nid = "fake-chat"\nprovider = "fake"\ndisplay_name = "Fake"\n'
@@ -82,34 +87,37 @@ class Servers:
             "SECRET_KEY": "bench-" + "x" * 50,
             "ALLOWED_HOSTS": "127.0.0.1",
             "WORKBENCH_CONFIG": str(self.tmp / "catalog.toml"),
-            "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.sqlite3'}",
             "LOG_LEVEL": "WARNING",
+            # Every bench client comes from 127.0.0.1: no per-address quotas here.
+            "WORKBENCH_MAX_SOCKETS_PER_ADDRESS": "0",
+            "WORKBENCH_MAX_RUNS_PER_ADDRESS": "0",
         }
-        self.procs: list[subprocess.Popen] = []
+        self.trees = {"current": ROOT}
+        self.baseline = baseline
+        if baseline:
+            tree = self.tmp / "baseline"
+            git = ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), baseline]
+            subprocess.run(git, check=True)
+            self.trees[f"baseline {baseline}"] = tree
+        self.web_ports = {name: free_port() for name in self.trees}
+        self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self) -> None:
-        manage = [sys.executable, "manage.py"]
-        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=self.env, check=True)
-        subprocess.run(
-            [*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True
-        )
         # The fake upstream runs under uvicorn (uvloop, httptools): under daphne
         # it took most of a core at 500 streams, CPU the relay then lacked.
         fake = ["uvicorn", "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
         fake += ["--host", "127.0.0.1", "--port", str(self.fake_port), "tests.fake_upstream:app"]
-        web = ["workbench.serve", "-v0", "-b", "127.0.0.1", "-p", str(self.web_port)]
-        web += ["workbench.asgi:application"]
-        for command in (fake, web):
-            self.procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", *command],
-                    cwd=ROOT,
-                    env=self.env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        for port in (self.fake_port, self.web_port):
+        self._spawn("fake", fake, ROOT, self.env)
+        for name, tree in self.trees.items():
+            env = {**self.env, "DATABASE_URL": f"sqlite:///{self.tmp / name.split()[0]}.sqlite3"}
+            env["PYTHONPATH"] = str(tree)  # the tree's own workbench, not the installed one
+            manage = [sys.executable, "manage.py"]
+            subprocess.run([*manage, "migrate", "-v0"], cwd=tree, env=env, check=True)
+            collect = [*manage, "collectstatic", "--noinput", "-v0"]
+            subprocess.run(collect, cwd=tree, env=env, check=True)
+            web = ["workbench.serve", "-v0", "-b", "127.0.0.1", "-p", str(self.web_ports[name])]
+            self._spawn(name, [*web, "workbench.asgi:application"], tree, env)
+        for port in (self.fake_port, *self.web_ports.values()):
             for _ in range(200):
                 try:
                     httpx.get(f"http://127.0.0.1:{port}/")
@@ -117,18 +125,25 @@ class Servers:
                 except httpx.TransportError:
                     time.sleep(0.05)
 
-    @property
-    def fake_pid(self) -> int:
-        return self.procs[0].pid
+    def _spawn(self, name: str, command: list[str], cwd: Path, env: dict) -> None:
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", *command],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
-    @property
-    def web_pid(self) -> int:
-        return self.procs[1].pid
+    def web_url(self, name: str = "current") -> str:
+        return f"http://127.0.0.1:{self.web_ports[name]}"
 
     def stop(self) -> None:
-        for proc in self.procs:
+        for proc in self.procs.values():
             proc.terminate()
             proc.wait(10)
+        if self.baseline:
+            tree = self.trees[f"baseline {self.baseline}"]
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)])
 
     def configure(self, **cfg) -> None:
         httpx.post(
@@ -217,31 +232,39 @@ class Browser:
         await self.ws.close()
 
 
-async def ttft(servers: Servers, trials: int) -> dict:
+async def ttft(servers: Servers, trials: int) -> dict[str, dict]:
+    """Time to first token of one stream, direct and through each workbench,
+    trial by trial in turn, so drift hits all alike; added = relayed - direct."""
     servers.configure(tokens=5)
     up = f"http://127.0.0.1:{servers.fake_port}"
+    direct: list[float] = []
+    relayed: dict[str, list[float]] = {name: [] for name in servers.trees}
     async with httpx.AsyncClient(timeout=30) as client:
-        direct, relayed = [], []
-        for _ in range(trials):  # interleaved, so drift hits both alike
+        for _ in range(trials):
             direct.append((await direct_stream(client, up))[0])
-            page = Browser(f"http://127.0.0.1:{servers.web_port}")  # a new conversation
-            await page.open()
-            relayed.append((await page.run())[0])
-            await page.close()
-    added = [r - d for r, d in zip(relayed, direct, strict=True)]
-    return {
-        "direct_ms": (statistics.median(direct) * 1e3, percentile(direct, 99) * 1e3),
-        "relayed_ms": (statistics.median(relayed) * 1e3, percentile(relayed, 99) * 1e3),
-        "added_ms": (statistics.median(added) * 1e3, percentile(added, 99) * 1e3),
-    }
+            for name in servers.trees:
+                page = Browser(servers.web_url(name))  # a new conversation
+                await page.open()
+                relayed[name].append((await page.run())[0])
+                await page.close()
+    figures = {"direct": {"ms": _spread(direct)}}
+    for name, times in relayed.items():
+        added = [r - d for r, d in zip(times, direct, strict=True)]
+        figures[name] = {"ms": _spread(times), "added_ms": _spread(added)}
+    return figures
 
 
-async def throughput(servers: Servers, tokens: int = 5000) -> dict:
+def _spread(seconds: list[float]) -> tuple[float, float]:
+    """(median, p99) in milliseconds."""
+    return statistics.median(seconds) * 1e3, percentile(seconds, 99) * 1e3
+
+
+async def throughput(servers: Servers, name: str = "current", tokens: int = 5000) -> dict:
     servers.configure(tokens=tokens)
     up = f"http://127.0.0.1:{servers.fake_port}"
     async with httpx.AsyncClient(timeout=60) as client:
         _, direct_last, _ = await direct_stream(client, up)
-        page = Browser(f"http://127.0.0.1:{servers.web_port}")
+        page = Browser(servers.web_url(name))
         await page.open()
         _, relayed_last, _, _ = await page.run()
         await page.close()
@@ -252,9 +275,9 @@ async def throughput(servers: Servers, tokens: int = 5000) -> dict:
     }
 
 
-async def concurrent(servers: Servers, n: int, tokens: int, rate: float) -> dict:
+async def concurrent(servers: Servers, name: str, n: int, tokens: int, rate: float) -> dict:
     servers.configure(tokens=tokens, rate=rate, stamp=True)
-    base = f"http://127.0.0.1:{servers.web_port}"
+    base = servers.web_url(name)
     up = f"http://127.0.0.1:{servers.fake_port}"
     limits = httpx.Limits(max_connections=n + 10)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
@@ -262,14 +285,15 @@ async def concurrent(servers: Servers, n: int, tokens: int, rate: float) -> dict
         pages = [Browser(base) for _ in range(n)]
         for start in range(0, n, 50):  # open pages in waves, as people would
             await asyncio.gather(*(p.open() for p in pages[start : start + 50]))
-        pids = {"web": servers.web_pid, "fake": servers.fake_pid, "client": os.getpid()}
-        rss_before = proc_rss_mb(servers.web_pid)
+        web_pid = servers.procs[name].pid
+        pids = {"web": web_pid, "fake": servers.procs["fake"].pid, "client": os.getpid()}
+        rss_before = proc_rss_mb(web_pid)
         cpu_before = {name: proc_cpu_seconds(pid) for name, pid in pids.items()}
         started = time.perf_counter()
         results = await asyncio.gather(*(p.run() for p in pages), return_exceptions=True)
         wall = time.perf_counter() - started
         cpu = {name: proc_cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
-        rss = proc_rss_mb(servers.web_pid) - rss_before
+        rss = proc_rss_mb(web_pid) - rss_before
         await asyncio.gather(*(p.close() for p in pages), return_exceptions=True)
     ok = [r for r in results if not isinstance(r, BaseException) and r[3] == "done"]
     direct_delays = [d for r in direct for d in r[2]]
@@ -292,36 +316,46 @@ async def main() -> None:
     parser.add_argument("--concurrency", default="1,100,500")
     parser.add_argument("--tokens", type=int, default=100)
     parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument(
+        "--baseline", help="a commit to measure beside this tree, trial by trial (e.g. HEAD~3)"
+    )
     args = parser.parse_args()
-    servers = Servers()
+    servers = Servers(args.baseline)
     servers.start()
     try:
         t = await ttft(servers, args.trials)
-        print(f"TTFT, one stream, {args.trials} trials (median / p99):")
-        for key in ("direct_ms", "relayed_ms", "added_ms"):
-            print(f"  {key:11} {t[key][0]:7.2f} / {t[key][1]:7.2f} ms")
-        tp = await throughput(servers)
-        print(
-            f"Throughput, one stream: direct {tp['direct_tps']:.0f} tok/s, relayed "
-            f"{tp['relayed_tps']:.0f} tok/s, ratio {tp['ratio']:.2f}"
-        )
+        print(f"TTFT, one stream, {args.trials} interleaved trials (median / p99):")
+        for name, f in t.items():
+            added = (
+                f"   added {f['added_ms'][0]:6.2f} / {f['added_ms'][1]:6.2f} ms"
+                if name in servers.trees
+                else ""
+            )
+            print(f"  {name:24} {f['ms'][0]:7.2f} / {f['ms'][1]:7.2f} ms{added}")
+        for name in servers.trees:
+            tp = await throughput(servers, name)
+            print(
+                f"Throughput, one stream, {name}: direct {tp['direct_tps']:.0f} tok/s, relayed "
+                f"{tp['relayed_tps']:.0f} tok/s, ratio {tp['ratio']:.2f}"
+            )
         print(
             f"Concurrent streams of {args.tokens} tokens at {args.rate:g} tok/s "
             "(inter-token delay = token received - token sent):"
         )
         print(
-            "      N  errors  direct p99  relayed p99  added p99  steady p99"
-            "  CPU/stream  RSS/stream"
+            "  tree                          N  errors  direct p99  relayed p99  added p99"
+            "  steady p99  CPU/stream  RSS/stream"
         )
         for n in (int(x) for x in args.concurrency.split(",")):
-            c = await concurrent(servers, n, args.tokens, args.rate)
-            added = c["relayed_p99_ms"] - c["direct_p99_ms"]
-            print(
-                f"  {n:5}  {c['errors']:6}  {c['direct_p99_ms']:8.1f}ms"
-                f"  {c['relayed_p99_ms']:9.1f}ms  {added:7.1f}ms  {c['steady_p99_ms']:8.1f}ms"
-                f"  {c['cpu_ms_per_stream']:7.1f}ms  {c['rss_kb_per_stream']:7.1f}KB"
-                "   busy: " + ", ".join(f"{k} {v:.0%}" for k, v in c["busy"].items())
-            )
+            for name in servers.trees:
+                c = await concurrent(servers, name, n, args.tokens, args.rate)
+                added = c["relayed_p99_ms"] - c["direct_p99_ms"]
+                print(
+                    f"  {name:24} {n:5}  {c['errors']:6}  {c['direct_p99_ms']:8.1f}ms"
+                    f"  {c['relayed_p99_ms']:9.1f}ms  {added:7.1f}ms  {c['steady_p99_ms']:8.1f}ms"
+                    f"  {c['cpu_ms_per_stream']:7.1f}ms  {c['rss_kb_per_stream']:7.1f}KB"
+                    "   busy: " + ", ".join(f"{k} {v:.0%}" for k, v in c["busy"].items())
+                )
     finally:
         servers.stop()
 

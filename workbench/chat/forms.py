@@ -125,15 +125,20 @@ class PanelForm(forms.Form):
     message = long_text("The message")
     revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
-    def __init__(self, data: MultiValueDict | None = None, *, column: Column, **kwargs: Any):
-        initial = {
-            "model": column.model_id,
-            "system_prompt": column.system_prompt,
-            **{PARAM_PREFIX + k: v for k, v in column.parameters.items()},
-        }
+    def __init__(
+        self, data: MultiValueDict | None = None, *, column: Column | None = None, **kwargs: Any
+    ):
+        """``column``: what the fields show when unbound (and the model when none is posted)."""
+        initial = {}
+        if column is not None:
+            initial = {
+                "model": column.model_id,
+                "system_prompt": column.system_prompt,
+                **{PARAM_PREFIX + k: v for k, v in column.parameters.items()},
+            }
         super().__init__(data, initial=initial, auto_id="%s", label_suffix="", **kwargs)
         chosen = get_catalog().get((data or {}).get("model", "")) if data is not None else None
-        self.chosen: Model = chosen or column.model
+        self.chosen: Model = chosen or (column.model if column else get_catalog().default_model())
         for name, prop in self.chosen.parameters():
             key = PARAM_PREFIX + name
             self.fields[key] = SchemaField(prop)

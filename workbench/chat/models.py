@@ -228,8 +228,13 @@ class Draft(models.Model):
         draft.save()
         return index, answer
 
+    def _streaming(self) -> bool:
+        return any(m.get("status") == Status.STREAMING for c in self.columns for m in c["messages"])
+
     def _reap(self) -> bool:
         """Mark answers whose run is live nowhere (a crashed process) as interrupted."""
+        if not self._streaming():
+            return False
         live = self.live_runs()
         changed = False
         for index, col in enumerate(self.columns):
@@ -253,7 +258,7 @@ class Draft(models.Model):
     def settle(cls, browser: str) -> "Draft":
         """The browser's draft for a page, with answers of dead runs marked interrupted."""
         draft = cls.of(browser)
-        if draft._state.adding or not any(Column.from_json(c).streaming() for c in draft.columns):
+        if draft._state.adding or not draft._streaming():
             return draft
         with transaction.atomic():
             draft = cls._locked(browser)

@@ -193,7 +193,7 @@ def begin_run(
     browser: str, values: dict[str, Any], run_id: str, channel: str, regenerate: bool
 ) -> str | tuple[str, RunStream]:
     """Validate the frame, start the run in the draft; the page's frame (and the stream)."""
-    form = PanelForm(as_multivalue(values), column=Draft.of(browser).column())
+    form = PanelForm(as_multivalue(values))  # only validated here, never shown
     panel = form.panel()
     if panel is None:
         problem = "; ".join(form.refusal().values())
