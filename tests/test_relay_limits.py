@@ -65,6 +65,7 @@ async def test_a_page_that_stops_reading_is_dropped_and_its_run_goes_on(fake, se
         while (answer := (await reload(draft)).column().messages[-1])["status"] == "streaming":
             await asyncio.sleep(0.1)
     assert answer["status"] == "done" and answer["content"].count("tok") == 400
+    await comm.disconnect()
 
 
 async def test_a_page_that_acknowledges_what_it_read_is_kept(fake, settings):
@@ -93,6 +94,7 @@ async def test_too_many_pages_of_one_browser_are_told_why(fake, settings):
         "Too many open workbench pages" in notice and "WORKBENCH_MAX_SOCKETS_PER_BROWSER" in notice
     )
     assert await closed_with(third) == CLOSE_OVER_QUOTA
+    await third.disconnect()
     await pages[0].disconnect()  # a page closed makes room
     again = await connect(draft)
     assert await again.receive_nothing(timeout=0.2)
@@ -202,3 +204,17 @@ async def test_the_longest_prompt_and_message_in_cjk_reach_real_daphne(live_serv
         {"role": "system", "content": text},
         {"role": "user", "content": text},
     ]
+
+
+async def test_sockets_closed_by_either_side_give_their_place_back(fake, settings):
+    from workbench.relay import quotas
+
+    settings.WORKBENCH_MAX_SOCKETS_PER_BROWSER = 1
+    draft = await start_draft()
+    before = dict(quotas.SOCKETS_PER_ADDRESS.counts)
+    for _ in range(3):  # one at a time: each has the browser's only place
+        page = await connect(draft)
+        assert await page.receive_nothing(timeout=0.1)
+        await page.disconnect()
+    assert dict(quotas.SOCKETS_PER_ADDRESS.counts) == before
+    assert draft.browser not in quotas.SOCKETS_PER_BROWSER.counts

@@ -16,6 +16,11 @@ from websockets.exceptions import InvalidStatus
 from workbench.asgi import application
 from workbench.relay.origin import SameOriginValidator
 
+# Channels closes stale database connections around every message it hands a
+# consumer; after another test has used the ORM's thread, that touches the test
+# database, so these tests must be allowed to.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 TRUSTED = "https://workbench.example.org"  # WORKBENCH_TRUSTED_ORIGINS in tests/testenv.py
 
 
