@@ -8,12 +8,15 @@ is set over HTTP, so a test in another process can script it:
   ``content`` (a text whose words are the tokens), ``usage`` (send usage),
   ``fault`` (see FAULTS), ``stamp`` (each token is ``@<unix time it was sent> ``,
   for measuring delays). Resets what was recorded.
+- A user message holding ``[fault=<name>]`` sets the fault for that request
+  alone, so concurrent runs (bench/faults.py) can each meet their own fault.
 - ``GET /_control/requests``: every chat request received: its body, its
   headers, and whether and when the client went away before the end.
 """
 
 import asyncio
 import json
+import re
 import time
 from typing import Any
 
@@ -35,8 +38,26 @@ FAULTS = {
     "empty",
     "no_done",
     "html_error",
-    "keepalive",
+    # Hostile replies: valid enough to be read, odd enough to trip a reader.
+    "content_parts",  # content as a list of parts [{"type": "text", "text": ...}]
+    "usage_string",  # usage.completion_tokens as a string
+    "split_surrogate",  # an emoji's surrogate pair split across two deltas
+    "lone_surrogate",  # deltas holding half a surrogate pair, never completed
+    "huge",  # one delta of more than a MiB of text
+    "keepalive",  # two tokens, then ": keepalive" comments every 0.5 s forever
+    "choices_not_list",  # a chunk whose choices are an object
+    "delta_not_dict",  # a chunk whose delta is a string
+    "finish_odd",  # finish_reason as a number, a list, an object, true...
+    "empty_body",  # 200 with no body at all
+    "only_done",  # an SSE stream of just "data: [DONE]"
 }
+FAULT_TAG = re.compile(r"\[fault=(\w+)\]")
+SPLIT_SURROGATE = ["smile ", "\ud83d", "\ude00", " done"]  # "smile 😀 done", split
+LONE_SURROGATE = ["a ", "\ude00", " b ", "\ud83d", " c"]  # each half alone
+# Over a MiB, with characters that grow when escaped for HTML.
+HUGE_TEXT = "".join(f"<p>&{i:07d} " + "x" * 88 for i in range(11_000))
+KEEPALIVE_EVERY = 0.5
+ODD_FINISH = [7, ["stop"], {"why": "stop"}, True, 1.5]
 DEFAULT_CONFIG: dict[str, Any] = {
     "tokens": 20,
     "rate": 0,
@@ -93,8 +114,8 @@ class FakeUpstream:
             "disconnected_at": None,
         }
         self.requests.append(record)
-        cfg = self.config
-        fault = cfg["fault"]
+        fault = request_fault(record["body"]) or self.config["fault"]
+        cfg = {**self.config, "fault": fault}
         if fault in _HTTP_FAULTS:
             status, message = _HTTP_FAULTS[fault]
             headers = [(b"retry-after", b"7")] if status == 429 else []
@@ -106,6 +127,8 @@ class FakeUpstream:
             return await respond_raw(
                 send, 502, b"<html><body>Bad gateway</body></html>", b"text/html"
             )
+        if fault == "empty_body":
+            return await respond_raw(send, 200, b"", b"text/event-stream")
 
         async def watch() -> None:
             while (await receive())["type"] != "http.disconnect":
@@ -118,7 +141,7 @@ class FakeUpstream:
                 await self.stream(send, record, cfg)
             else:
                 await asyncio.sleep(cfg["ttft"])
-                await respond(send, 200, completion(record["body"], tokens(cfg)))
+                await respond(send, 200, completion(record["body"], tokens(cfg), fault))
             record["completed"] = record["disconnected_at"] is None
         finally:
             watcher.cancel()
@@ -146,14 +169,17 @@ class FakeUpstream:
             return True
 
         await asyncio.sleep(cfg["ttft"])
-        while fault == "keepalive" and not record["disconnected_at"]:  # alive, never answering
-            await send(
-                {"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True}
-            )
-            await asyncio.sleep(0.2)
+        if fault == "only_done":
+            await event("[DONE]")
+            return await send({"type": "http.response.body", "body": b"", "more_body": False})
         words = [] if fault == "empty" else tokens(cfg)
         model = record["body"].get("model", "fake")
         for i, word in enumerate(words):
+            if fault == "keepalive" and i == 2:
+                while not record["disconnected_at"]:  # alive, but never answers
+                    await send_raw(send, b": keepalive\n\n")
+                    await asyncio.sleep(KEEPALIVE_EVERY)
+                return
             if fault == "stall" and i == len(words) // 2:
                 await asyncio.sleep(3600)  # goes silent mid-answer
             if fault == "no_done" and i == len(words) // 2:
@@ -172,9 +198,14 @@ class FakeUpstream:
                 await event(json.dumps({"choices": ["not a choice object"]}))
             if fault == "error_event" and i == len(words) // 2:
                 await event(json.dumps({"error": {"message": "Model overloaded mid-stream"}}))
+            if fault == "choices_not_list" and i == len(words) // 2:
+                await event(json.dumps({**chunk(model, {}), "choices": {"0": {"delta": {}}}}))
+            if fault == "delta_not_dict" and i == len(words) // 2:
+                await event(json.dumps(chunk(model, "not a delta")))
             if cfg["stamp"]:
                 word = f"@{time.time():.6f} "
-            if not await event(json.dumps(chunk(model, {"content": word}))):
+            finish = ODD_FINISH[i % len(ODD_FINISH)] if fault == "finish_odd" else None
+            if not await event(json.dumps(chunk(model, delta_of(fault, word), finish))):
                 return
             if cfg["rate"]:
                 await asyncio.sleep(1 / cfg["rate"])
@@ -184,17 +215,27 @@ class FakeUpstream:
         await event(json.dumps(chunk(model, {}, finish="stop" if words else "length")))
         wants_usage = (record["body"].get("stream_options") or {}).get("include_usage")
         if cfg["usage"] and wants_usage:
-            usage = {
-                "prompt_tokens": prompt_tokens(record["body"]),
-                "completion_tokens": len(words),
-                "total_tokens": 0,
-            }
+            usage = usage_of(record["body"], words, fault)
             await event(json.dumps({**chunk(model, {}), "choices": [], "usage": usage}))
         await event("[DONE]")
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
+def request_fault(body: dict[str, Any]) -> str | None:
+    """The fault a user message of this request names with ``[fault=<name>]``, if any."""
+    for m in reversed(body.get("messages") or []):
+        if m.get("role") == "user" and (found := FAULT_TAG.search(str(m.get("content")))):
+            return found.group(1) if found.group(1) in FAULTS else None
+    return None
+
+
 def tokens(cfg: dict[str, Any]) -> list[str]:
+    if cfg["fault"] == "split_surrogate":
+        return SPLIT_SURROGATE
+    if cfg["fault"] == "lone_surrogate":
+        return LONE_SURROGATE
+    if cfg["fault"] == "huge":
+        return [HUGE_TEXT]
     if cfg["content"] is not None:
         parts = cfg["content"].split(" ")
         return [p if i == 0 else " " + p for i, p in enumerate(parts)]
@@ -205,7 +246,23 @@ def prompt_tokens(body: dict[str, Any]) -> int:
     return sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
 
 
-def chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+def delta_of(fault: str | None, word: str) -> dict[str, Any]:
+    """The delta carrying ``word``: as a string, or as a list of parts."""
+    if fault == "content_parts":
+        return {"content": [{"type": "text", "text": word}]}
+    return {"content": word}
+
+
+def usage_of(body: dict[str, Any], words: list[str], fault: str | None) -> dict[str, Any]:
+    completion_tokens: Any = str(len(words)) if fault == "usage_string" else len(words)
+    return {
+        "prompt_tokens": prompt_tokens(body),
+        "completion_tokens": completion_tokens,
+        "total_tokens": 0,
+    }
+
+
+def chunk(model: str, delta: Any, finish: Any = None) -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion.chunk",
@@ -215,7 +272,9 @@ def chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> dict[
     }
 
 
-def completion(body: dict[str, Any], words: list[str]) -> dict[str, Any]:
+def completion(body: dict[str, Any], words: list[str], fault: str | None = None) -> dict[str, Any]:
+    text = "".join(words)
+    content: Any = [{"type": "text", "text": text}] if fault == "content_parts" else text
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -225,14 +284,10 @@ def completion(body: dict[str, Any], words: list[str]) -> dict[str, Any]:
             {
                 "index": 0,
                 "finish_reason": "stop",
-                "message": {"role": "assistant", "content": "".join(words)},
+                "message": {"role": "assistant", "content": content},
             }
         ],
-        "usage": {
-            "prompt_tokens": prompt_tokens(body),
-            "completion_tokens": len(words),
-            "total_tokens": 0,
-        },
+        "usage": usage_of(body, words, fault),
     }
 
 
@@ -243,6 +298,11 @@ async def read_body(receive) -> bytes:
         body += message.get("body", b"")
         if not message.get("more_body"):
             return body
+
+
+async def send_raw(send, body: bytes) -> None:
+    """A part of a streamed body, as it is (an SSE comment, say)."""
+    await send({"type": "http.response.body", "body": body, "more_body": True})
 
 
 async def respond(send, status: int, data: Any, headers: list | None = None) -> None:

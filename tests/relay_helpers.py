@@ -3,20 +3,28 @@
 import asyncio
 import html
 import json
+import os
 import secrets
+from pathlib import Path
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.test import AsyncClient
 
 from workbench.chat import current
-from workbench.chat.models import Draft
+from workbench.chat.conversation import Status
+from workbench.chat.models import Draft, Run
 from workbench.relay import frames
 from workbench.relay.consumer import RelayConsumer
 
+WS_LIMIT = 1024 * 1024  # bytes in one frame a browser's websocket is sure to take
 
-async def start_draft(model_id: str = "fake-chat") -> Draft:
+
+async def start_draft(model_id: str = "fake-chat", pending: str = "") -> Draft:
     def create() -> Draft:
         draft = Draft.new(secrets.token_urlsafe(24), model_id)
+        draft.pending = pending
         draft.save()
         return draft
 
@@ -77,6 +85,102 @@ def run_id_of(frame: str) -> str:
 def streamed_text(frames_seen: list[str]) -> str:
     pieces = (frames.TEXT.match(f) for f in frames_seen)
     return "".join(html.unescape(m.group(2)) for m in pieces if m)
+
+
+def delivered_text(frames_seen: list[str]) -> str:
+    """What the page shows of an answer: a snapshot replaces it, text frames add to it."""
+    shown = ""
+    for frame in frames_seen:
+        if found := frames.SNAPSHOT.match(frame):
+            shown = html.unescape(found.group(2))
+        elif found := frames.TEXT.match(frame):
+            shown += html.unescape(found.group(2))
+    return shown
+
+
+def sendable(frame: str) -> None:
+    """A real server must be able to send the frame: UTF-8, under a MiB."""
+    size = len(frame.encode("utf-8"))  # raises on a lone surrogate
+    assert size < WS_LIMIT, f"a frame of {size:,} bytes"
+
+
+async def reply_to(
+    comm: WebsocketCommunicator,
+    text_data: str | None = None,
+    bytes_data: bytes | None = None,
+    timeout: float = 4,
+) -> list[str]:
+    """Send one frame; what it brings back: a notice, or a run's frames up to its end.
+
+    An exception in the consumer comes out of here (the communicator re-raises
+    it): that is a socket closed without a notice.
+    """
+    # send_input, not send_to: an empty frame is a frame too
+    data = {"bytes": bytes_data} if bytes_data is not None else {"text": text_data}
+    await comm.send_input({"type": "websocket.receive", **data})
+    first = await next_frame(comm, timeout)
+    run = frames.STARTED.search(first)
+    seen = [first, *(await until_finished(comm, timeout) if run else [])]
+    for frame in seen:
+        sendable(frame)
+    return seen
+
+
+async def refused(
+    comm: WebsocketCommunicator, text_data: str | None = None, bytes_data: bytes | None = None
+) -> str:
+    """Send a frame the relay must refuse: the notice's text (no run started)."""
+    seen = await reply_to(comm, text_data, bytes_data)
+    assert not frames.STARTED.search(seen[0]), "the frame started a run"
+    found = frames.NOTICE.search(seen[0])
+    assert found and found.group(1), f"no notice in {seen[0][:300]!r}"
+    return html.unescape(found.group(1))
+
+
+async def still_usable(comm: WebsocketCommunicator, message: str = "Hello") -> None:
+    """After whatever came before, a normal run on this socket succeeds."""
+    seen = await reply_to(comm, run_frame(message))
+    assert frames.STARTED.search(seen[0]), seen[0][:300]
+    assert status_of(seen) == "done"
+
+
+async def page_status(draft: Draft) -> int:
+    """``GET /`` as the draft's browser: the page must render whatever the draft holds."""
+    client = AsyncClient()
+    client.cookies[current.COOKIE] = draft.browser
+    return (await client.get("/")).status_code
+
+
+async def state_of(draft: Draft) -> dict[str, Any]:
+    """Everything a refused input must leave as it was."""
+
+    def read() -> dict[str, Any]:
+        fresh = Draft.objects.get(pk=draft.pk)
+        runs = sorted(Run.objects.filter(draft=fresh).values_list("id", flat=True))
+        return {
+            "columns": fresh.columns,
+            "pending": fresh.pending,
+            "revision": fresh.revision,
+            "runs": runs,
+        }
+
+    return await sync_to_async(read)()
+
+
+async def run_ended_well(draft: Draft, run_id: str, frames_seen: list[str]) -> dict:
+    """The checks every run must pass however it ended; the stored answer.
+
+    It has a final status (in the frames, the message and the Run), is not
+    left streaming, and what the page was shown is what was stored.
+    """
+    stored = await reload(draft)
+    run = await sync_to_async(Run.objects.get)(pk=run_id)
+    column = stored.column(run.column)
+    answer = column.messages[column.find_run(run_id)]
+    ended = status_of(frames_seen)
+    assert answer["status"] == run.status == ended != Status.STREAMING
+    assert answer["content"] == run.text == delivered_text(frames_seen)
+    return answer
 
 
 def status_of(frames_seen: list[str]) -> str:
@@ -140,3 +244,23 @@ ERRORS = [
     ({}, "fake-nowhere", "Could not connect to Nowhere at http://127.0.0.1:"),
     ({}, "fake-keyed", "set the environment variable FAKE_KEYED_API_KEY"),
 ]
+
+
+def open_connections_to(port: int) -> int:
+    """ESTABLISHED TCP connections of this process whose remote port is ``port``."""
+    inodes = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    count = 0
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            if remote_port == port and fields[3] == "01" and fields[9] in inodes:
+                count += 1
+    return count

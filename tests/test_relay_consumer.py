@@ -389,3 +389,26 @@ async def test_reply_of_unexpected_shape_ends_the_run_with_an_error(fake):
         or "is not an object" in frames[-1]
     )
     await comm.disconnect()
+
+
+async def test_a_stop_that_lands_after_the_answer_ended_changes_nothing(fake, monkeypatch):
+    """Stop and the end of an answer race: a Stop arriving while the last text
+    is sent must not lose the answer (it was left "streaming" for ever)."""
+    from workbench.relay.runs import RunStream
+
+    flush = RunStream._flush
+
+    async def stop_then_flush(self: RunStream) -> None:
+        if not self._pulling:  # the upstream is done: this is the final flush
+            self.stop()
+        await flush(self)
+
+    monkeypatch.setattr(RunStream, "_flush", stop_then_flush)
+    fake.configure(content="all of it")
+    draft = await start_draft()
+    comm = await connect(draft)
+    await comm.send_to(text_data=run_frame())
+    seen = await until_finished(comm)
+    assert status_of(seen) == "done"
+    assert turns(await reload(draft))[-1]["content"] == "all of it"
+    await comm.disconnect()

@@ -2,14 +2,13 @@
 
 import asyncio
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from tests.relay_helpers import (
     connect,
     next_frame,
+    open_connections_to,
     run_frame,
     run_id_of,
     start_draft,
@@ -18,26 +17,6 @@ from tests.relay_helpers import (
 from tests.testenv import FAKE_PORT
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def open_connections_to(port: int) -> int:
-    """ESTABLISHED TCP connections of this process whose remote port is ``port``."""
-    inodes = set()
-    for fd in Path("/proc/self/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    count = 0
-    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
-            if remote_port == port and fields[3] == "01" and fields[9] in inodes:
-                count += 1
-    return count
 
 
 async def settle() -> None:

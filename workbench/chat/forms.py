@@ -29,11 +29,22 @@ SLIDER_SPAN = 1000  # a slider over a wider range (a seed) would be useless
 
 def as_multivalue(values: dict[str, Any]) -> MultiValueDict:
     """Form data from a websocket frame: htmx's ws-send sends a field once as a
-    string and a repeated one as a list."""
+    string and a repeated one as a list. A number or true/false is taken as its
+    text; anything else (an object, a nested list, null) is refused (ValueError)."""
     out = MultiValueDict()
     for key, value in values.items():
         items = value if isinstance(value, list) else [value]
-        out.setlist(key, [v if isinstance(v, str) else str(v) for v in items])
+        texts = []
+        for item in items:
+            if isinstance(item, bool):
+                texts.append("true" if item else "false")
+            elif isinstance(item, str | int | float):
+                texts.append(str(item))
+            else:
+                raise ValueError(
+                    f"The field {key[:40]!r} must hold text, not {type(item).__name__}."
+                )
+        out.setlist(key, texts)
     return out
 
 

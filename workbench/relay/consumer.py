@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
 from workbench.chat import current
 from workbench.chat.forms import PanelForm, as_multivalue
@@ -132,7 +133,12 @@ class RelayConsumer(AsyncWebsocketConsumer):
         try:
             run_id = new_run_id()
             channel = await self.channel_layer.new_channel("run")
-            values = {k: v for k, v in frame.items() if k not in ("type", "HEADERS")}
+            try:
+                values = as_multivalue(
+                    {k: v for k, v in frame.items() if k not in ("type", "HEADERS")}
+                )
+            except ValueError as exc:
+                raise FrameError(str(exc)) from None
             begun = await database_sync_to_async(begin_run)(
                 browser, values, run_id, channel, regenerate
             )
@@ -190,10 +196,10 @@ class RelayConsumer(AsyncWebsocketConsumer):
 
 
 def begin_run(
-    browser: str, values: dict[str, Any], run_id: str, channel: str, regenerate: bool
+    browser: str, values: MultiValueDict, run_id: str, channel: str, regenerate: bool
 ) -> str | tuple[str, RunStream]:
     """Validate the frame, start the run in the draft; the page's frame (and the stream)."""
-    form = PanelForm(as_multivalue(values))  # only validated here, never shown
+    form = PanelForm(values)  # only validated here, never shown
     panel = form.panel()
     if panel is None:
         problem = "; ".join(form.refusal().values())

@@ -66,6 +66,8 @@ class RunStream:
         self._grace: asyncio.TimerHandle | None = None
         self.reader: asyncio.Task | None = None
         self.task: asyncio.Task | None = None
+        self._pulling = False  # reading the upstream: only then does Stop cancel
+        self._stop_asked = False
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -76,7 +78,10 @@ class RunStream:
         return self.task
 
     def stop(self) -> None:
-        if self.reader is not None:
+        """Stop reading the upstream (closing its response). Once reading is over,
+        a Stop changes nothing: the answer is being stored as it ended."""
+        self._stop_asked = True
+        if self._pulling and self.reader is not None:
             self.reader.cancel()
 
     async def _main(self) -> Outcome:
@@ -85,7 +90,7 @@ class RunStream:
         try:
             outcome = await asyncio.shield(self.reader)
         except asyncio.CancelledError:  # the process is going away: keep what there is
-            self.reader.cancel()
+            self.stop()
             outcome = await self.reader
         finally:
             control.cancel()
@@ -207,6 +212,9 @@ class RunStream:
         status, error = Status.DONE, ""
         flusher = asyncio.create_task(self._flusher())
         try:
+            self._pulling = True
+            if self._stop_asked:  # stopped before it began
+                raise asyncio.CancelledError
             async with asyncio.timeout(self.provider.deadline):
                 async for data in upstream.events(self.provider, self.body):
                     if piece := reply.read(data):
@@ -228,6 +236,7 @@ class RunStream:
                 f"{self.provider.name} sent a reply of an unexpected shape ({type(exc).__name__})."
             )
         finally:
+            self._pulling = False
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
         if self._high:

@@ -132,7 +132,11 @@ async def _sse_payloads(response: httpx.Response) -> AsyncIterator[dict[str, Any
         if "error" in data:
             message = _upstream_message(payload.encode())
             raise UpstreamError("stream_error", f"The model stopped with an error: {message}")
-        finished = finished or any(c.get("finish_reason") for c in data.get("choices") or [])
+        choices = data.get("choices")
+        finished = finished or (
+            isinstance(choices, list)
+            and any(isinstance(c, dict) and c.get("finish_reason") for c in choices)
+        )
         yield data
     if not (finished or done):
         raise UpstreamError("cut", "The stream ended before the answer was complete.")
