@@ -412,3 +412,19 @@ async def test_a_stop_that_lands_after_the_answer_ended_changes_nothing(fake, mo
     assert status_of(seen) == "done"
     assert turns(await reload(draft))[-1]["content"] == "all of it"
     await comm.disconnect()
+
+
+async def test_each_run_ends_with_one_log_line_without_text_or_key(fake, caplog, monkeypatch):
+    monkeypatch.setenv("FAKE_KEYED_API_KEY", "sk-planted-0123456789")
+    fake.configure(content="secret answer text")
+    draft = await start_draft("fake-keyed")
+    comm = await connect(draft)
+    with caplog.at_level("INFO", logger="workbench.relay.runs"):
+        await comm.send_to(text_data=run_frame("secret question", model="fake-keyed"))
+        await until_finished(comm)
+    [line] = [r.getMessage() for r in caplog.records if " ended: " in r.getMessage()]
+    assert "model=fake-keyed provider=fakekeyed outcome=done" in line and "tokens=" in line
+    logged = caplog.text
+    for secret in ("secret question", "secret answer", "sk-planted"):
+        assert secret not in logged
+    await comm.disconnect()

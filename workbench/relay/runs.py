@@ -96,6 +96,17 @@ class RunStream:
             control.cancel()
             if self._grace:
                 self._grace.cancel()
+        figures = outcome.figures
+        logger.info(
+            "run %s ended: model=%s provider=%s outcome=%s ttft_ms=%s tokens=%s total_ms=%.0f",
+            self.id,
+            self.body.get("model"),
+            self.provider.id,
+            outcome.status,
+            None if figures.get("ttft_ms") is None else round(figures["ttft_ms"]),
+            figures.get("completion_tokens"),
+            figures.get("total_ms", 0),
+        )  # never the text, the body's messages or a key
         try:
             finish = database_sync_to_async(_finish)(self.id, outcome)
             pieces = await asyncio.shield(finish)
