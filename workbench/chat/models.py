@@ -101,10 +101,12 @@ class Draft(models.Model):
     @classmethod
     def _locked(cls, browser: str) -> "Draft":
         """The browser's draft, locked (inside atomic()); created on its first write."""
-        draft = cls.objects.select_for_update().filter(browser=browser).first()
-        if draft is None:
-            draft = cls.new(browser)
-            draft.save(force_insert=True)
+        locked = cls.objects.select_for_update()
+        draft = locked.filter(browser=browser).first()
+        if draft is None:  # two first writes at once: get_or_create lets one insert
+            columns = cls.new(browser).columns
+            created, _ = cls.objects.get_or_create(browser=browser, defaults={"columns": columns})
+            draft = locked.get(pk=created.pk)
         return draft
 
     def column(self, index: int = 0) -> Column:
