@@ -98,3 +98,25 @@ def test_trusted_origins_serve_websockets_and_csrf_and_keep_the_old_variable():
     assert done.stdout.splitlines()[-1] == (
         "True ['https://a.example', 'https://b.example:8443', 'https://c.example']"
     )
+
+
+def test_first_writes_of_one_browser_at_once_on_postgres(postgres_url):
+    """Eight writes racing to create and change one draft: none fails, none is lost."""
+    assert manage("migrate", "--noinput", DATABASE_URL=postgres_url).returncode == 0
+    code = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from django.db import connection\n"
+        "from workbench.chat.models import Draft\n"
+        "def add(i):\n"
+        "    try:\n"
+        "        Draft.add_message('b' * 32, f'm{i}', None)\n"
+        "    finally:\n"
+        "        connection.close()\n"
+        "with ThreadPoolExecutor(8) as pool:\n"
+        "    list(pool.map(add, range(8)))\n"
+        "texts = [m['content'] for m in Draft.of('b' * 32).column().request_messages()]\n"
+        "print(sorted(texts), Draft.objects.count())\n"
+    )
+    done = manage("shell", "-c", code, DATABASE_URL=postgres_url)
+    assert done.returncode == 0, done.stderr
+    assert f"{sorted(f'm{i}' for i in range(8))} 1" in done.stdout
