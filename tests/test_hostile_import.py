@@ -16,7 +16,8 @@ from workbench.chat.conversation import Column
 from workbench.chat.conversation import message as turn
 from workbench.snippets import importing
 from workbench.snippets.generate import js_template
-from workbench.snippets.importing import UnreadableSnippet, parse_pasted
+from workbench.snippets.importing import parse_pasted
+from workbench.snippets.pasted import UnreadableSnippet
 from workbench.text import MAX_BYTES
 
 
@@ -37,12 +38,12 @@ HOSTILE = [
     ),
     ("[" * 90_000 + "]" * 90_000, "The pasted text is nested deeper than 100 levels."),
     ('{"a":' * 30_000 + "1" + "}" * 30_000, "The pasted text is nested deeper than 100 levels."),
-    ("payload = {[1]: 2}", "payload cannot be read: unhashable type"),
+    ("payload = {[1]: 2}", "payload cannot be read: a key must be a string."),
     ("payload = " + "-" * 100_000 + "1", "The Python code is too deeply nested to read."),
     ("payload = 1" + "+1" * 90_000, "The Python code is too deeply nested to read."),
     (
         'const body = {"model": oops};\nawait fetch(url, {method: "POST", body});',
-        "The JavaScript body is not valid JSON: Expecting value",
+        "The fetch body holds &#x27;oops&#x27;, which is not a plain value",
     ),
     (max_tokens("9" * 20_000), "The pasted text holds a number with 20,000 digits"),
     (max_tokens("9" * 30), "Max tokens must be between -9223372036854775808 and"),
@@ -118,10 +119,10 @@ def test_largest_paste_is_read_fast():
         body,
         "curl http://x -d " + shlex.quote(body),
         f"payload = {body}",
-        f"const body = {js_template(body)};\nfetch(url);",
+        f'const body = {js_template(body)};\nfetch(url, {{ method: "POST", body }});',
     ):
         started = time.monotonic()
-        assert parse_pasted(text)["messages"][0]["content"] == content
+        assert parse_pasted(text).body["messages"][0]["content"] == content
         assert time.monotonic() - started < 3
 
 
@@ -227,7 +228,7 @@ PREFIXES = ["", "{", "curl -d ", "payload = ", "const body = `", "fetch(x); cons
 def imports_cleanly_or_refuses(text: str) -> None:
     """What Import does: read, fit to the model, keep; nothing but a refusal may fail."""
     try:
-        column, pending = Column.from_body(parse_pasted(text))  # checked against the model
+        column, pending = Column.from_body(parse_pasted(text).body)  # checked against the model
         body = column.request_body(pending)
     except (UnreadableSnippet, RequestError):
         return

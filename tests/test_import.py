@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from tests.drafts import put_messages, stored
 from workbench.chat.conversation import message
 from workbench.chat.models import Draft
-from workbench.snippets.importing import UnreadableSnippet, parse_pasted, shell_words
+from workbench.snippets.importing import parse_pasted
+from workbench.snippets.pasted import UnreadableSnippet
+from workbench.snippets.shell import shell_words
 
 BODY = {
     "model": "fake-chat",
@@ -47,15 +49,17 @@ def test_import_loads_model_prompt_messages_parameters_and_message_box(client, d
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("", "Paste a cURL command, a JSON body, or code from the API tab first."),
+        ("", "Paste a request first: a cURL or httpie command, a JSON body, or code."),
         ("{nope", "The pasted text is not valid JSON"),
-        ("curl -X POST http://x", "has no -d data"),
+        ("curl -X POST http://x", "Found a cURL command to http://x, but no body (-d or --json)."),
         ("curl -d 'unterminated", "could not be read as shell words"),
         ("def (:", "The Python code does not parse"),
-        ("payload = make_payload()", "payload is not a plain value"),
-        ("print(1)", "no payload = {...} and no completions.create(...) call"),
-        ("const x = 1; fetch(url)", "The JavaScript has no const body"),
-        (json.dumps({**BODY, "model": "nope"}), "Unknown model &#x27;nope&#x27;"),
+        (
+            "requests.post(url, json=make_payload())",
+            "The json= argument holds &#x27;make_payload()&#x27;, which is not a plain value",
+        ),
+        ("print(1)", "Found Python code, but no request in it"),
+        ("const x = 1; fetch(url)", "Found a fetch to a URL, but no body in its options."),
         (json.dumps({**BODY, "temperature": 9}), "Temperature must be at most 2"),
         (json.dumps({**BODY, "top_k": 3}), "is not a parameter of Fake Chat"),
         (
@@ -80,7 +84,7 @@ def test_openai_sdk_call_with_extra_body_is_read():
         "    messages=[{'role': 'user', 'content': 'x'}],\n    extra_body={'top_k': 2},\n"
         "    extra_headers={'Authorization': omit},\n)"
     )
-    assert parse_pasted(code) == {
+    assert parse_pasted(code).body == {
         "model": "fake-chat",
         "messages": [{"role": "user", "content": "x"}],
         "top_k": 2,
@@ -92,7 +96,7 @@ def test_plain_fetch_with_object_literal_is_read():
         'const payload = {"model": "m", "messages": []};\n'
         "await fetch(url, {body: JSON.stringify(payload)});"
     )
-    assert parse_pasted(code) == {"model": "m", "messages": []}
+    assert parse_pasted(code).body == {"model": "m", "messages": []}
 
 
 def test_not_a_dict_is_refused():
