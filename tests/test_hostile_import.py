@@ -30,7 +30,44 @@ def max_tokens(number: str) -> str:
     return body_with(max_tokens=0).replace('"max_tokens": 0', f'"max_tokens": {number}')
 
 
+LAUGHS_PY = "a0 = ['lol']\n" + "".join(f"a{i} = [a{i - 1}, a{i - 1}]\n" for i in range(1, 40))
+LAUGHS_JS = "const a0 = ['lol'];\n" + "".join(
+    f"const a{i} = [a{i - 1}, a{i - 1}];\n" for i in range(1, 40)
+)
+
 HOSTILE = [
+    (  # each variable doubles the last: 2**39 values from 2 kB of text
+        LAUGHS_PY + "requests.post(u, json={'model': 'm', 'messages': a39})",
+        "The Python code builds a body too large to import.",
+    ),
+    (
+        LAUGHS_JS + "fetch(u, { body: JSON.stringify({ messages: a39 }) });",
+        "The JavaScript builds a body too large to import.",
+    ),
+    (  # a variable that names itself
+        "const body = { messages: body };\nfetch(u, { body: JSON.stringify(body) });",
+        "which is not a plain value",
+    ),
+    ("fetch(u, { body: " + "[" * 90_000 + "]" * 90_000 + " });", "nested deeper than 100 levels"),
+    (  # an operator chain nests without brackets: tree-sitter and the walk have no recursion
+        "fetch(u, { body: JSON.stringify(" + "1+" * 100_000 + "1) });",
+        "which is not a plain value",
+    ),
+    (
+        "openai.chat.completions.create({ model: 'm', messages: [], max_tokens: 1"
+        + "0" * 20_000
+        + " });",
+        "The JavaScript holds a number with 20,001 digits.",
+    ),
+    (  # a file is named, never read
+        "curl http://x --json @/etc/passwd",
+        "whose body is read from the file &#x27;@/etc/passwd&#x27;",
+    ),
+    ("http POST x.io model=@/etc/passwd", "reads &#x27;model=@/etc/passwd&#x27; from a file"),
+    (
+        "POST /v1 HTTP/1.1\nHost: x\n\n" + "[" * 90_000 + "]" * 90_000,
+        "The pasted text is nested deeper than 100 levels.",
+    ),
     (  # stored, then every page load failed encoding it
         '{"model":"fake-chat","messages":[{"role":"user","content":"hi"},'
         '{"role":"assistant","content":"cut emoji \\ud83d"}]}',

@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 
 # What only JavaScript says: declarations, ES imports, fetch, JSON.stringify, arrows, create({.
 _JAVASCRIPT = re.compile(
-    r"^\s*(?:const|let|var|export)\s|^\s*import\s.+\sfrom\s|\bfetch\(|JSON\.stringify"
-    r"|=>|\.create\(\s*\{|\baxios\.",
+    r"^[ \t]*(?:const|let|var|export)[ \t]|^[ \t]*import[ \t].+[ \t]from[ \t]|\bfetch\("
+    r"|JSON\.stringify|=>|\.create\(\s*\{|\baxios\.",
     re.M,
 )
 _PROMPT = re.compile(r"^\$\s+")  # "$ curl ...", as docs print a command

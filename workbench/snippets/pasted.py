@@ -30,8 +30,8 @@ class Pasted:
 BODY_NAMES = ("payload", "body", "data")
 # Headers that carry a key: OpenAI's Authorization, Azure's api-key, Anthropic's x-api-key.
 CREDENTIAL_HEADERS = {"authorization", "api-key", "x-api-key", "proxy-authorization"}
-# "$OPENAI_API_KEY", "${KEY}", "Bearer $KEY": a reference to a key, not a key.
-_REFERENCE = re.compile(r"(?:\w+\s+)?\$\{?[A-Za-z_]\w*\}?")
+# "$OPENAI_API_KEY", "${KEY}", "Bearer {{KEY}}" (REST clients): a reference to a key, not a key.
+_REFERENCE = re.compile(r"(?:\w+\s+)?(?:\$\{?[A-Za-z_]\w*\}?|\{\{\s*\w+\s*\}\})")
 
 
 def is_key(value: str) -> bool:
