@@ -6,6 +6,8 @@ import shlex
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.test_import_corpus import PASTES
+
 pytestmark = pytest.mark.browser
 
 
@@ -62,3 +64,36 @@ def test_import_from_the_api_tab_loads_the_request(page: Page, fake):
     expect(page.get_by_role("textbox", name="Message")).to_have_value("imported?")
     page.get_by_text("More parameters").click()
     expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("5")
+
+
+def _import(page: Page, text: str) -> None:
+    page.get_by_role("tab", name="API").click()
+    page.get_by_text("Import a request").click()
+    page.get_by_role("textbox", name="Paste a cURL command").fill(text)
+    page.get_by_role("button", name="Import").click()
+
+
+def test_docs_examples_import_and_an_unknown_model_is_asked_about(page: Page, fake):
+    pastes = {p["name"]: p["text"] for p in PASTES}
+    page.goto("/workbench?model=fake-chat")
+    _import(page, pastes["oxen-gpt-4-1-basic-parameters-python"])
+    expect(page.get_by_role("combobox", name="Model")).to_have_value("gpt-4-1-2025-04-14")
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("Hello, what can you do?")
+    expect(page.get_by_role("status").filter(has_text="Loaded Python code")).to_contain_text(
+        "Stream is off"
+    )
+    expect(page.get_by_role("checkbox", name="Stream")).not_to_be_checked()
+
+    _import(page, pastes["openai-reference-node-sdk-developer"])
+    expect(page.get_by_role("combobox", name="Model")).to_have_value("gpt-4.1")
+    prompt = page.get_by_role("textbox", name="System prompt")
+    expect(prompt).to_have_value("You are a helpful assistant.")
+    expect(page.get_by_role("combobox", name="Sent as")).to_have_value("developer")
+
+    _import(page, pastes["groq-quickstart-curl"])
+    question = page.locator("#model-question")
+    expect(question).to_contain_text("'llama-3.3-70b-versatile' is not in the catalog")
+    expect(page.get_by_role("combobox", name="Model")).to_have_value("smollm2-135m-instruct")
+    expect(page.get_by_role("textbox", name="Message")).to_have_value(
+        "Explain the importance of fast language models"
+    )

@@ -16,7 +16,8 @@ from workbench.chat.conversation import Column
 from workbench.chat.conversation import message as turn
 from workbench.snippets import importing
 from workbench.snippets.generate import js_template
-from workbench.snippets.importing import UnreadableSnippet, parse_pasted
+from workbench.snippets.importing import parse_pasted
+from workbench.snippets.pasted import UnreadableSnippet
 from workbench.text import MAX_BYTES
 
 
@@ -29,7 +30,44 @@ def max_tokens(number: str) -> str:
     return body_with(max_tokens=0).replace('"max_tokens": 0', f'"max_tokens": {number}')
 
 
+LAUGHS_PY = "a0 = ['lol']\n" + "".join(f"a{i} = [a{i - 1}, a{i - 1}]\n" for i in range(1, 40))
+LAUGHS_JS = "const a0 = ['lol'];\n" + "".join(
+    f"const a{i} = [a{i - 1}, a{i - 1}];\n" for i in range(1, 40)
+)
+
 HOSTILE = [
+    (  # each variable doubles the last: 2**39 values from 2 kB of text
+        LAUGHS_PY + "requests.post(u, json={'model': 'm', 'messages': a39})",
+        "The Python code builds a body too large to import.",
+    ),
+    (
+        LAUGHS_JS + "fetch(u, { body: JSON.stringify({ messages: a39 }) });",
+        "The JavaScript builds a body too large to import.",
+    ),
+    (  # a variable that names itself
+        "const body = { messages: body };\nfetch(u, { body: JSON.stringify(body) });",
+        "which is not a plain value",
+    ),
+    ("fetch(u, { body: " + "[" * 90_000 + "]" * 90_000 + " });", "nested deeper than 100 levels"),
+    (  # an operator chain nests without brackets: tree-sitter and the walk have no recursion
+        "fetch(u, { body: JSON.stringify(" + "1+" * 100_000 + "1) });",
+        "which is not a plain value",
+    ),
+    (
+        "openai.chat.completions.create({ model: 'm', messages: [], max_tokens: 1"
+        + "0" * 20_000
+        + " });",
+        "The JavaScript holds a number with 20,001 digits.",
+    ),
+    (  # a file is named, never read
+        "curl http://x --json @/etc/passwd",
+        "whose body is read from the file &#x27;@/etc/passwd&#x27;",
+    ),
+    ("http POST x.io model=@/etc/passwd", "reads &#x27;model=@/etc/passwd&#x27; from a file"),
+    (
+        "POST /v1 HTTP/1.1\nHost: x\n\n" + "[" * 90_000 + "]" * 90_000,
+        "The pasted text is nested deeper than 100 levels.",
+    ),
     (  # stored, then every page load failed encoding it
         '{"model":"fake-chat","messages":[{"role":"user","content":"hi"},'
         '{"role":"assistant","content":"cut emoji \\ud83d"}]}',
@@ -37,12 +75,12 @@ HOSTILE = [
     ),
     ("[" * 90_000 + "]" * 90_000, "The pasted text is nested deeper than 100 levels."),
     ('{"a":' * 30_000 + "1" + "}" * 30_000, "The pasted text is nested deeper than 100 levels."),
-    ("payload = {[1]: 2}", "payload cannot be read: unhashable type"),
+    ("payload = {[1]: 2}", "payload cannot be read: a key must be a string."),
     ("payload = " + "-" * 100_000 + "1", "The Python code is too deeply nested to read."),
     ("payload = 1" + "+1" * 90_000, "The Python code is too deeply nested to read."),
     (
         'const body = {"model": oops};\nawait fetch(url, {method: "POST", body});',
-        "The JavaScript body is not valid JSON: Expecting value",
+        "The fetch body holds &#x27;oops&#x27;, which is not a plain value",
     ),
     (max_tokens("9" * 20_000), "The pasted text holds a number with 20,000 digits"),
     (max_tokens("9" * 30), "Max tokens must be between -9223372036854775808 and"),
@@ -118,10 +156,10 @@ def test_largest_paste_is_read_fast():
         body,
         "curl http://x -d " + shlex.quote(body),
         f"payload = {body}",
-        f"const body = {js_template(body)};\nfetch(url);",
+        f'const body = {js_template(body)};\nfetch(url, {{ method: "POST", body }});',
     ):
         started = time.monotonic()
-        assert parse_pasted(text)["messages"][0]["content"] == content
+        assert parse_pasted(text).body["messages"][0]["content"] == content
         assert time.monotonic() - started < 3
 
 
@@ -227,7 +265,7 @@ PREFIXES = ["", "{", "curl -d ", "payload = ", "const body = `", "fetch(x); cons
 def imports_cleanly_or_refuses(text: str) -> None:
     """What Import does: read, fit to the model, keep; nothing but a refusal may fail."""
     try:
-        column, pending = Column.from_body(parse_pasted(text))  # checked against the model
+        column, pending = Column.from_body(parse_pasted(text).body)  # checked against the model
         body = column.request_body(pending)
     except (UnreadableSnippet, RequestError):
         return

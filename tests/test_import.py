@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from tests.drafts import put_messages, stored
 from workbench.chat.conversation import message
 from workbench.chat.models import Draft
-from workbench.snippets.importing import UnreadableSnippet, parse_pasted, shell_words
+from workbench.snippets.importing import parse_pasted
+from workbench.snippets.pasted import UnreadableSnippet
+from workbench.snippets.shell import shell_words
 
 BODY = {
     "model": "fake-chat",
@@ -47,15 +49,17 @@ def test_import_loads_model_prompt_messages_parameters_and_message_box(client, d
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("", "Paste a cURL command, a JSON body, or code from the API tab first."),
+        ("", "Paste a request first: a cURL or httpie command, a JSON body, or code."),
         ("{nope", "The pasted text is not valid JSON"),
-        ("curl -X POST http://x", "has no -d data"),
+        ("curl -X POST http://x", "Found a cURL command to http://x, but no body (-d or --json)."),
         ("curl -d 'unterminated", "could not be read as shell words"),
         ("def (:", "The Python code does not parse"),
-        ("payload = make_payload()", "payload is not a plain value"),
-        ("print(1)", "no payload = {...} and no completions.create(...) call"),
-        ("const x = 1; fetch(url)", "The JavaScript has no const body"),
-        (json.dumps({**BODY, "model": "nope"}), "Unknown model &#x27;nope&#x27;"),
+        (
+            "requests.post(url, json=make_payload())",
+            "The json= argument holds &#x27;make_payload()&#x27;, which is not a plain value",
+        ),
+        ("print(1)", "Found Python code, but no request in it"),
+        ("const x = 1; fetch(url)", "Found a fetch to a URL, but no body in its options."),
         (json.dumps({**BODY, "temperature": 9}), "Temperature must be at most 2"),
         (json.dumps({**BODY, "top_k": 3}), "is not a parameter of Fake Chat"),
         (
@@ -80,7 +84,7 @@ def test_openai_sdk_call_with_extra_body_is_read():
         "    messages=[{'role': 'user', 'content': 'x'}],\n    extra_body={'top_k': 2},\n"
         "    extra_headers={'Authorization': omit},\n)"
     )
-    assert parse_pasted(code) == {
+    assert parse_pasted(code).body == {
         "model": "fake-chat",
         "messages": [{"role": "user", "content": "x"}],
         "top_k": 2,
@@ -92,7 +96,7 @@ def test_plain_fetch_with_object_literal_is_read():
         'const payload = {"model": "m", "messages": []};\n'
         "await fetch(url, {body: JSON.stringify(payload)});"
     )
-    assert parse_pasted(code) == {"model": "m", "messages": []}
+    assert parse_pasted(code).body == {"model": "m", "messages": []}
 
 
 def test_not_a_dict_is_refused():
@@ -119,3 +123,72 @@ def test_shell_words_is_linear_in_a_long_body():
     started = time.monotonic()
     assert shell_words(f"curl -d '{body}' http://x") == ["curl", "-d", body, "http://x"]
     assert time.monotonic() - started < 1  # shlex.split takes about 6 s
+
+
+def test_an_unknown_model_keeps_the_paste_and_asks_which_model(client, draft):
+    body = {**BODY, "model": "auto", "top_k": 3}
+    r = client.post("/workbench/import", {"import_text": json.dumps(body)})
+    assert r.status_code == 204
+    column = stored(client).column()
+    assert column.model_id == "fake-cut"  # the closest id (difflib): the Model select shows it
+    assert column.system_prompt == "Be brief." and len(column.messages) == 2
+    page = client.get("/workbench").content.decode()
+    assert 'id="model-question" role="status">The model &#x27;auto&#x27; is not in the' in page
+    assert "WORKBENCH_CONFIG" in page and 'aria-describedby="error-model model-question"' in page
+    assert "Left out, as Fake Cut does not take them as written: top_k." in page
+    assert "model-question" not in client.get("/workbench").content.decode()  # said once
+
+
+def test_the_report_says_what_loaded_and_that_stream_is_off(client, draft):
+    body = {k: v for k, v in BODY.items() if k not in ("stream", "stream_options")}
+    text = f"curl http://x -H 'authorization: Bearer sk-live' -d '{json.dumps(body)}'"
+    client.post("/workbench/import", {"import_text": text})
+    page = client.get("/workbench").content.decode()
+    assert (
+        '<p id="notice" class="notice" role="status">Loaded a cURL command for fake-chat: '
+        "4 messages, 1 parameter. Stream is off, as the pasted request does not ask for it. "
+        "An API key in the paste was ignored: keys are never kept.</p>"
+    ) in page
+    assert "sk-live" not in page and "sk-live" not in json.dumps(stored(client).columns)
+
+
+def test_a_developer_message_becomes_the_system_prompt_and_goes_back_as_developer(client, draft):
+    developer = {"role": "developer", "content": "Be brief."}
+    body = {**BODY, "messages": [developer, *BODY["messages"][1:]]}
+    client.post("/workbench/import", {"import_text": json.dumps(body)})
+    draft = stored(client)
+    assert draft.column().system_role == "developer"
+    assert draft.request_body() == body
+    page = client.get("/workbench").content.decode()
+    assert '<option value="developer" selected>developer</option>' in page
+
+
+def test_the_panel_and_message_editor_take_the_developer_role(client, draft):
+    put_messages(client, message("user", "hi"))
+    client.post(
+        "/workbench/draft",
+        {"model": "fake-chat", "system_prompt": "Rules", "system_role": "developer"},
+    )
+    column = stored(client).column()
+    assert column.request_body()["messages"][0] == {"role": "developer", "content": "Rules"}
+    m = column.messages[0]
+    r = client.post(f"/workbench/messages/{m['id']}", {"role": "developer", "content": "x"})
+    assert r.status_code == 200
+    assert stored(client).column().messages[0]["role"] == "developer"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("curl https://x/v1/chat/completions --data-binary @req.json", "read from the file"),
+        ("curl https://x/v1/chat/completions -F f=@a", "sends a form or file (-F)"),
+        ("http POST x.io/v1 model=m messages:=@m.json", "from a file. Import reads no files"),
+        ("http POST x.io/v1 Accept:json", "but no body fields"),
+        ("POST /v1/chat/completions HTTP/1.1\nHost: x.io\n", "Found an HTTP POST request to"),
+        ("requests.post('https://x/v1')", "Found Python code (requests.post) to https://x/v1"),
+        ("openai.chat.completions.create({model: f()})", "holds &#x27;f()&#x27;, which is not"),
+    ],
+)
+def test_a_refusal_names_what_was_found_and_what_is_missing(client, draft, text, reason):
+    r = client.post("/workbench/import", {"import_text": text})
+    assert reason in r.content.decode()

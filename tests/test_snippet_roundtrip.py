@@ -167,7 +167,7 @@ def test_snippets_send_exactly_what_the_relay_sends(fake_upstream, monkeypatch, 
 def test_import_of_each_snippet_gives_the_state_back(language, state):
     body = state.body()
     imported, pending = Column.from_body(
-        parse_pasted(LANGUAGES[language][2](state.column().provider, body))
+        parse_pasted(LANGUAGES[language][2](state.column().provider, body)).body
     )
     assert imported.model_id == state.model
     assert imported.system_prompt == state.system
@@ -186,7 +186,7 @@ def test_json_body_imports_too():
         {"temperature": 0, "stream": False},
     )
     body = state.body()
-    imported, pending = Column.from_body(parse_pasted(json.dumps(body)))
+    imported, pending = Column.from_body(parse_pasted(json.dumps(body)).body)
     assert imported.request_body(pending) == body
 
 

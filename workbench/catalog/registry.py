@@ -8,6 +8,7 @@ text that is not Unicode, such as a lone surrogate escape.)
 """
 
 import datetime
+import difflib
 import math
 import re
 import tomllib
@@ -64,6 +65,24 @@ class Catalog:
         """The local model when there is one: it needs no key."""
         local = [m for m in self.models.values() if m.provider == "local"]
         return (local or list(self.models.values()))[0]
+
+    def closest(self, model_id: str, url: str = "") -> Model:
+        """The model a pasted id most likely means, when the catalog has no such id.
+
+        Among the models of the providers the pasted ``url`` points at (all
+        models when it points at none), the id most like ``model_id``; with
+        no id to go by, the first of them.
+        """
+        served = [
+            m
+            for m in self.models.values()
+            if url and url.startswith(self.provider_of(m).base_url.rstrip("/"))
+        ]
+        candidates = {m.id: m for m in served or self.models.values()}
+        if not model_id:
+            return next(iter(candidates.values())) if served else self.default_model()
+        best = difflib.get_close_matches(model_id, list(candidates), n=1, cutoff=0)
+        return candidates[best[0]] if best else self.default_model()
 
 
 # What each field of an entry may hold: (types, required).

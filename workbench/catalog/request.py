@@ -8,7 +8,9 @@ from typing import Any
 from workbench.catalog.entries import Model, Provider
 from workbench.catalog.schema import ParameterError, check_value
 
-ROLES = ("system", "user", "assistant")
+ROLES = ("system", "developer", "user", "assistant")
+# OpenAI's newer models take instructions as "developer"; others know only "system".
+SYSTEM_ROLES = ("system", "developer")
 
 
 @dataclass
@@ -27,12 +29,14 @@ def build_body(
     messages: list[dict[str, str]],
     parameters: dict[str, Any],
     system_prompt: str = "",
+    system_role: str = "system",
 ) -> dict[str, Any]:
     """A chat-completions body for ``model``: checked, ordered, ready to send.
 
     ``parameters`` holds only what the user set; each goes out with its exact
     value (0 and false included). Nothing is filled in from defaults, so the
     provider's own defaults apply to the rest — as the schema describes.
+    The system prompt goes first with ``system_role``, exactly as chosen.
     """
     errors: dict[str, str] = {}
     props = dict(model.parameters())
@@ -47,10 +51,12 @@ def build_body(
             params[name] = check_value(props[name], value)
         except ParameterError as exc:
             errors[name] = f"{props[name].get('title', name)} {exc}"
-    convo = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    if system_role not in SYSTEM_ROLES:
+        errors["system_role"] = "must be system or developer"
+    convo = [{"role": system_role, "content": system_prompt}] if system_prompt else []
     for i, message in enumerate(messages):
         if message.get("role") not in ROLES or not isinstance(message.get("content"), str):
-            errors[f"messages[{i}]"] = "needs a role (system, user or assistant) and text"
+            errors[f"messages[{i}]"] = f"needs a role ({', '.join(ROLES)}) and text"
         else:
             convo.append({"role": message["role"], "content": message["content"]})
     if not convo:
@@ -62,6 +68,18 @@ def build_body(
     if body.get("stream") and provider.stream_usage:
         body["stream_options"] = {"include_usage": True}
     return body
+
+
+def accepts(model: Model, name: str, value: Any) -> bool:
+    """Whether ``model`` takes the parameter ``name`` with this value."""
+    prop = dict(model.parameters()).get(name)
+    if prop is None:
+        return False
+    try:
+        check_value(prop, value)
+    except ParameterError:
+        return False
+    return True
 
 
 def example_body(model: Model, provider: Provider, level: str) -> dict[str, Any]:

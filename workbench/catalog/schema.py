@@ -18,8 +18,8 @@ _MODEL = {"type": "string", "title": "Model", "description": "ID of the model to
 _MESSAGES = {
     "type": "array",
     "title": "Messages",
-    "description": "The conversation so far: objects with a role (system, user or "
-    "assistant) and content.",
+    "description": "The conversation so far: objects with a role (system, developer, "
+    "user or assistant) and content.",
 }
 _STANDARD_PROPERTIES: dict[str, dict[str, Any]] = {
     "temperature": {

@@ -14,7 +14,7 @@ from django.db import models
 
 from workbench.catalog.entries import Model, Provider
 from workbench.catalog.registry import get_catalog
-from workbench.catalog.request import RequestError, build_body
+from workbench.catalog.request import SYSTEM_ROLES, RequestError, accepts, build_body
 
 
 class Status(models.TextChoices):
@@ -64,6 +64,7 @@ class Column:
     system_prompt: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
+    system_role: str = "system"  # or "developer": the system prompt goes back as it came
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Column":
@@ -74,6 +75,7 @@ class Column:
         return cls(
             model_id=data["model_id"],
             system_prompt=data.get("system_prompt", ""),
+            system_role=data.get("system_role", "system"),
             parameters=dict(data.get("parameters", {})),
             messages=messages,
         )
@@ -82,6 +84,7 @@ class Column:
         return {
             "model_id": self.model_id,
             "system_prompt": self.system_prompt,
+            "system_role": self.system_role,
             "parameters": self.parameters,
             "messages": [dict(m) for m in self.messages],
         }
@@ -133,17 +136,28 @@ class Column:
         messages = self.request_messages()
         if pending:
             messages.append({"role": "user", "content": pending})
-        return build_body(self.model, self.provider, messages, self.parameters, self.system_prompt)
+        return build_body(
+            self.model,
+            self.provider,
+            messages,
+            self.parameters,
+            self.system_prompt,
+            self.system_role,
+        )
 
     @classmethod
-    def from_body(cls, body: dict[str, Any]) -> tuple["Column", str]:
+    def from_body(cls, body: dict[str, Any], stand_in: Model | None = None) -> tuple["Column", str]:
         """A column and Message box text from a request body: the inverse of ``request_body``.
 
-        A leading system message becomes the system prompt and a trailing
-        user message the Message box. Raises RequestError when the body does
-        not fit a model of the catalog.
+        A leading system or developer message becomes the system prompt (its
+        role kept) and a trailing user message the Message box. Raises
+        RequestError when the body does not fit a model of the catalog.
+
+        ``stand_in`` takes the place of a model the catalog does not have:
+        the conversation is kept whole, and a parameter the stand-in does not
+        take is left out rather than refusing the body.
         """
-        model = get_catalog().get(str(body.get("model", "")))
+        model = stand_in or get_catalog().get(str(body.get("model", "")))
         if model is None:
             raise RequestError(
                 {
@@ -157,9 +171,15 @@ class Column:
         ):
             raise RequestError({"messages": "must be a list of {role, content} with text content"})
         turns = [{"role": m.get("role"), "content": m["content"]} for m in turns]
-        system = turns.pop(0)["content"] if turns and turns[0]["role"] == "system" else ""
+        system, system_role = "", "system"
+        if turns and turns[0]["role"] in SYSTEM_ROLES:
+            first = turns.pop(0)
+            system, system_role = first["content"], first["role"]
         pending = turns.pop()["content"] if turns and turns[-1]["role"] == "user" else ""
         params = {k: v for k, v in body.items() if k not in ("model", "messages", "stream_options")}
-        column = cls(model.id, system, params, [message(t["role"], t["content"]) for t in turns])
+        if stand_in is not None:
+            params = {k: v for k, v in params.items() if accepts(stand_in, k, v)}
+        turns = [message(t["role"], t["content"]) for t in turns]
+        column = cls(model.id, system, params, turns, system_role)
         column.request_body(pending)  # refuses what does not fit
         return column, pending

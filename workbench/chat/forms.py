@@ -13,7 +13,7 @@ from django.utils.datastructures import MultiValueDict
 
 from workbench.catalog.entries import Model
 from workbench.catalog.registry import get_catalog
-from workbench.catalog.request import ROLES
+from workbench.catalog.request import ROLES, SYSTEM_ROLES
 from workbench.catalog.schema import ParameterError, parse_form_value
 from workbench.chat.conversation import Column
 from workbench.chat.models import Panel
@@ -133,6 +133,9 @@ class PanelForm(forms.Form):
 
     model = forms.CharField(max_length=200)
     system_prompt = long_text("The system prompt")
+    system_role = forms.ChoiceField(
+        choices=[(r, r) for r in SYSTEM_ROLES], required=False, label="Sent as"
+    )
     message = long_text("The message")
     revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
@@ -145,6 +148,7 @@ class PanelForm(forms.Form):
             initial = {
                 "model": column.model_id,
                 "system_prompt": column.system_prompt,
+                "system_role": column.system_role,
                 **{PARAM_PREFIX + k: v for k, v in column.parameters.items()},
             }
         super().__init__(data, initial=initial, auto_id="%s", label_suffix="", **kwargs)
@@ -188,6 +192,7 @@ class PanelForm(forms.Form):
         return Panel(
             model_id=data["model"],
             system_prompt=data.get("system_prompt"),
+            system_role=data.get("system_role") or None,
             parameters=parameters,
             message=data["message"] if "message" in self.data and "message" in data else None,
             revision=data["revision"],

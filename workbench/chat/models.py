@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from workbench.catalog.entries import Provider
+from workbench.catalog.entries import Model, Provider
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.conversation import Column, Message, Status, message
@@ -43,6 +43,7 @@ class Panel:
     message: str | None = None  # the Message box; None = not posted
     revision: int | None = None  # the draft revision the page last saw
     errors: dict[str, str] = field(default_factory=dict)
+    system_role: str | None = None  # "system" or "developer"; None = not posted
 
 
 @dataclass
@@ -134,6 +135,8 @@ class Draft(models.Model):
         column.switch_model(panel.model_id)
         if panel.system_prompt is not None:
             column.system_prompt = panel.system_prompt
+        if panel.system_role is not None:
+            column.system_role = panel.system_role
         column.set_parameters(panel.parameters)
         self._put(0, column)
         if panel.message is not None and (panel.revision or 0) >= self.revision:
@@ -335,13 +338,16 @@ class Draft(models.Model):
 
     @classmethod
     @transaction.atomic
-    def load_body(cls, browser: str, body: dict[str, Any]) -> "Draft":
-        """Replace the conversation with a request body's (``Column.from_body``).
+    def load_body(
+        cls, browser: str, body: dict[str, Any], stand_in: Model | None = None
+    ) -> "Draft":
+        """Replace the conversation with a request body's (``Column.from_body``,
+        with ``stand_in`` for a model the catalog does not have).
 
         Raises RequestError, and changes nothing, when the body does not fit
         a model or an answer is streaming.
         """
-        column, pending = Column.from_body(body)
+        column, pending = Column.from_body(body, stand_in)
         draft = cls._locked(browser)
         draft._reap()
         if Run.objects.filter(draft=draft).live().exists():

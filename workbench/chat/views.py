@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.forms import MessageForm, PanelForm
+from workbench.chat.imported import MODEL_QUESTION, ImportReport, import_notices
 from workbench.chat.models import Draft, RefusedChange
 from workbench.chat.presenters import api_view, message_view, page_context
 from workbench.snippets.importing import UnreadableSnippet, parse_pasted
@@ -50,7 +52,7 @@ def _workbench(request: HttpRequest) -> HttpResponse:
         ctx = page_context(draft, PanelForm(column=column))
         ctx["preselected"] = column.model
         return render(request, PAGE, ctx)
-    return render(request, PAGE, page_context(draft))
+    return render(request, PAGE, {**page_context(draft), **import_notices(request)})
 
 
 @require_POST
@@ -146,17 +148,27 @@ def api_panel(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def import_request(request: HttpRequest) -> HttpResponse:
-    """Load a pasted cURL command, JSON body or API-tab code into the workbench.
+    """Load a pasted request (``parse_pasted`` reads every shape) into the workbench.
 
-    On success the page reloads with the imported state; on failure only the
-    reason is shown, and nothing on screen changes.
+    On success the page reloads with the imported state and says what was
+    loaded; a model the catalog lacks is replaced by the closest, and the
+    page asks about it. On failure only the reason is shown, and nothing on
+    screen changes.
     """
     try:  # parse_pasted refuses what is too long or too deep to read
-        Draft.load_body(request.browser, parse_pasted(request.POST.get("import_text", "")))
+        pasted = parse_pasted(request.POST.get("import_text", ""))
+        asked = str(pasted.body.get("model", ""))
+        known = get_catalog().get(asked)
+        stand_in = None if known else get_catalog().closest(asked, pasted.url)
+        draft = Draft.load_body(request.browser, pasted.body, stand_in)
     except (UnreadableSnippet, RequestError) as exc:
         problem = "; ".join(exc.errors.values()) if isinstance(exc, RequestError) else str(exc)
         ctx = {"import_error": f"Could not import: {problem}"}
         return render(request, PAGE + "#import-error", ctx)
+    report = ImportReport(pasted, draft.column(), draft.pending)
+    messages.success(request, report.loaded())
+    if stand_in:
+        messages.warning(request, report.model_question(), extra_tags=MODEL_QUESTION)
     response = HttpResponse(status=204)
     response["HX-Redirect"] = reverse("workbench")
     return response
