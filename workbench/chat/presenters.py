@@ -67,6 +67,17 @@ def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> 
     return {**m, "index": index, "number": index + 1, "html": html}
 
 
+def announcement(m: Message) -> str:
+    """What the status region says when an answer's run ends: how it ended, not its text
+    (the conversation itself is not a live region, see workbench.html)."""
+    if m["status"] == Status.ERROR:
+        return f"Answer failed: {m.get('error', '')}"
+    tokens = (m.get("figures") or {}).get("completion_tokens")
+    counted = f" ({tokens} token{'' if tokens == 1 else 's'})" if tokens is not None else ""
+    ended = {Status.DONE: "finished", Status.STOPPED: "stopped"}.get(m["status"], "interrupted")
+    return f"Answer {ended}{counted}"
+
+
 def api_view(draft: Draft) -> dict[str, Any]:
     """The API tab: what Run would send now, as code in every language, or why nothing."""
     try:
