@@ -135,3 +135,21 @@ def test_model_markup_is_inert(page: Page, fake):
     expect(done.locator("strong")).to_have_text("bold")
     assert done.locator(".content").locator("script, img, [hx-get]").count() == 0
     assert page.evaluate("window.pwned") is None
+
+
+def test_models_without_their_key_are_marked_and_run_sends_nothing(page: Page, fake):
+    open_workbench(page, "fake-keyed")
+    model = page.get_by_role("combobox", name="Model")
+    expect(model.locator("option[value=fake-keyed]")).to_have_text(
+        "Fake Keyed (needs FAKE_KEYED_API_KEY)"
+    )
+    expect(model.locator("option[value=fake-chat]")).to_have_text("Fake Chat")
+    expect(page.locator("#key-missing")).to_contain_text("FAKE_KEYED_API_KEY")
+    run(page, "Hi")
+    expect(page.locator("#notice")).to_contain_text("Nothing was sent: No API key for Fake keyed")
+    expect(page.locator("article.message")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("Hi")
+    with page.expect_response("**/workbench/draft"):
+        model.select_option("fake-chat")
+    expect(page.locator("#key-missing")).to_have_count(0)
+    assert fake.requests() == []

@@ -100,6 +100,19 @@ async def test_invalid_parameter_refuses_the_run_and_sends_nothing(fake):
     await comm.disconnect()
 
 
+async def test_missing_api_key_refuses_the_run_and_stores_no_turn(fake):
+    draft = await start_draft("fake-keyed")
+    comm = await connect(draft)
+    await comm.send_to(text_data=run_frame("keep me", model="fake-keyed"))
+    frame = await next_frame(comm)
+    assert 'id="error-model"' in frame and "Nothing was sent" in frame
+    assert "set the environment variable FAKE_KEYED_API_KEY" in frame
+    assert fake.requests() == []
+    draft = await reload(draft)
+    assert turns(draft) == [] and draft.pending == "keep me"
+    await comm.disconnect()
+
+
 async def test_empty_conversation_is_refused_beside_message(fake):
     comm = await connect(await start_draft())
     await comm.send_to(text_data=run_frame(""))

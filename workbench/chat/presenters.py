@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
+from workbench.catalog.entries import Model
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.conversation import Message, Status
@@ -19,11 +20,13 @@ from workbench.limits import MAX_FRAME_BYTES
 from workbench.snippets.render import render_snippets
 
 
-def model_groups() -> dict[str, list]:
+def model_groups() -> dict[str, list[tuple[Model, str | None]]]:
+    """Models by provider name, each with the API key variable it lacks (or None)."""
     catalog = get_catalog()
-    groups: dict[str, list] = {}
+    groups: dict[str, list[tuple[Model, str | None]]] = {}
     for m in catalog.models.values():
-        groups.setdefault(catalog.providers[m.provider].name, []).append(m)
+        provider = catalog.providers[m.provider]
+        groups.setdefault(provider.name, []).append((m, provider.missing_key))
     return groups
 
 
@@ -40,6 +43,7 @@ def page_context(
         "draft": draft,
         "form": form,
         "model": form.chosen,
+        "missing_key": get_catalog().provider_of(form.chosen).missing_key,
         "model_groups": model_groups(),
         "basic_fields": basic,
         "more_fields": more,
