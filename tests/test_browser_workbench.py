@@ -153,3 +153,17 @@ def test_models_without_their_key_are_marked_and_run_sends_nothing(page: Page, f
         model.select_option("fake-chat")
     expect(page.locator("#key-missing")).to_have_count(0)
     assert fake.requests() == []
+
+
+def test_numbers_step_finely_and_sliders_are_reachable(page: Page):
+    open_workbench(page)
+    temperature = page.get_by_role("spinbutton", name="Temperature")
+    temperature.fill("0.8")
+    temperature.press("ArrowUp")
+    expect(temperature).to_have_value("0.81")
+    slider = page.get_by_role("slider", name="Temperature")
+    temperature.focus()
+    page.keyboard.press("Shift+Tab")
+    expect(slider).to_be_focused()
+    slider.press("ArrowRight")
+    expect(temperature).to_have_value("0.82")
