@@ -14,6 +14,7 @@ import httpx
 import pytest
 from django.core.management import call_command
 
+from tests import axe
 from tests.ports import free_port
 from tests.testenv import CUT_PORT, FAKE_PORT, WORK_DIR
 
@@ -195,3 +196,15 @@ def page(browser, live_server_url):
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    return axe.installed()
+
+
+@pytest.fixture
+def audited_page(page, axe_script):
+    """A page on which every navigation loads axe-core (see tests/axe.py)."""
+    page.context.add_init_script(path=axe_script)
+    return page

@@ -242,7 +242,6 @@ ERRORS = [
     ({"fault": "empty"}, "fake-chat", "The model returned an empty answer"),
     ({"ttft": 3}, "fake-chat", "sent nothing for 2 s"),
     ({}, "fake-nowhere", "Could not connect to Nowhere at http://127.0.0.1:"),
-    ({}, "fake-keyed", "set the environment variable FAKE_KEYED_API_KEY"),
 ]
 
 

@@ -135,3 +135,35 @@ def test_model_markup_is_inert(page: Page, fake):
     expect(done.locator("strong")).to_have_text("bold")
     assert done.locator(".content").locator("script, img, [hx-get]").count() == 0
     assert page.evaluate("window.pwned") is None
+
+
+def test_models_without_their_key_are_marked_and_run_sends_nothing(page: Page, fake):
+    open_workbench(page, "fake-keyed")
+    model = page.get_by_role("combobox", name="Model")
+    expect(model.locator("option[value=fake-keyed]")).to_have_text(
+        "Fake Keyed (needs FAKE_KEYED_API_KEY)"
+    )
+    expect(model.locator("option[value=fake-chat]")).to_have_text("Fake Chat")
+    expect(page.locator("#key-missing")).to_contain_text("FAKE_KEYED_API_KEY")
+    run(page, "Hi")
+    expect(page.locator("#notice")).to_contain_text("Nothing was sent: No API key for Fake keyed")
+    expect(page.locator("article.message")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("Hi")
+    with page.expect_response("**/workbench/draft"):
+        model.select_option("fake-chat")
+    expect(page.locator("#key-missing")).to_have_count(0)
+    assert fake.requests() == []
+
+
+def test_numbers_step_finely_and_sliders_are_reachable(page: Page):
+    open_workbench(page)
+    temperature = page.get_by_role("spinbutton", name="Temperature")
+    temperature.fill("0.8")
+    temperature.press("ArrowUp")
+    expect(temperature).to_have_value("0.81")
+    slider = page.get_by_role("slider", name="Temperature")
+    temperature.focus()
+    page.keyboard.press("Shift+Tab")
+    expect(slider).to_be_focused()
+    slider.press("ArrowRight")
+    expect(temperature).to_have_value("0.82")

@@ -134,7 +134,7 @@ def test_an_unknown_model_keeps_the_paste_and_asks_which_model(client, draft):
     assert column.system_prompt == "Be brief." and len(column.messages) == 2
     page = client.get("/workbench").content.decode()
     assert 'id="model-question" role="status">The model &#x27;auto&#x27; is not in the' in page
-    assert "WORKBENCH_CONFIG" in page and 'aria-describedby="error-model model-question"' in page
+    assert "WORKBENCH_CONFIG" in page and 'key-missing model-question"' in page
     assert "Left out, as Fake Cut does not take them as written: top_k." in page
     assert "model-question" not in client.get("/workbench").content.decode()  # said once
 

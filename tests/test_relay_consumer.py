@@ -88,15 +88,24 @@ async def test_exact_parameter_values_reach_the_upstream(fake):
     await comm.disconnect()
 
 
-async def test_invalid_parameter_refuses_the_run_and_sends_nothing(fake):
-    draft = await start_draft()
+@pytest.mark.parametrize(
+    ("model", "params", "field", "reason"),
+    [
+        ("fake-chat", {"temperature": "3"}, "param-temperature", "Temperature must be at most 2."),
+        ("fake-keyed", {}, "model", "set the environment variable FAKE_KEYED_API_KEY"),
+    ],
+    ids=["invalid parameter", "missing API key"],
+)
+async def test_a_refused_run_sends_nothing_and_stores_no_turn(fake, model, params, field, reason):
+    draft = await start_draft(model)
     comm = await connect(draft)
-    await comm.send_to(text_data=run_frame("keep me", temperature="3"))
+    await comm.send_to(text_data=run_frame("keep me", model=model, **params))
     frame = await next_frame(comm)
-    assert "Temperature must be at most 2." in frame and 'id="error-param-temperature"' in frame
+    assert reason in frame and f'id="error-{field}"' in frame
     assert "Nothing was sent" in frame
     assert fake.requests() == []
-    assert (await reload(draft)).pending == "keep me"  # the message is not lost
+    draft = await reload(draft)
+    assert turns(draft) == [] and draft.pending == "keep me"  # the message is not lost
     await comm.disconnect()
 
 

@@ -3,12 +3,14 @@
 import ast
 import json
 import shlex
+from pathlib import Path
 
 import pytest
 
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import build_body, example_body
 from workbench.snippets.generate import curl, javascript, openai_sdk, py_literal, python
+from workbench.snippets.highlight import stylesheet
 
 HOSTILE = "quote\" apostrophe' back\\slash\nnewline $HOME `id` ${x} </script> 🌊 שלום \x01\x7f"
 
@@ -89,3 +91,9 @@ def test_sdk_sends_unknown_fields_in_extra_body():
     body = build_body(model, provider, [{"role": "user", "content": "x"}], {"top_k": 5})
     snippet = openai_sdk(provider, body)
     assert "extra_body={\n        'top_k': 5,\n    }" in snippet
+
+
+def test_pygments_css_is_the_generated_stylesheet():
+    """The checked-in colours are the contrast-checked styles, regenerated with the code."""
+    css = Path(__file__).resolve().parent.parent / "static" / "css" / "pygments.css"
+    assert css.read_text() == stylesheet()

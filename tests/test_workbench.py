@@ -62,7 +62,8 @@ def test_parameters_render_from_the_schema(client):
     html = client.get("/workbench", {"model": "smollm2-135m-instruct"}).content.decode()
     basic, more = html.split("<summary>More parameters</summary>")
     assert '<label for="param-temperature">Temperature</label>' in basic
-    assert 'type="range"' in basic and 'aria-hidden="true"' in basic
+    assert 'type="range"' in basic and 'aria-label="Temperature"' in basic
+    assert 'type="number" name="param-temperature" step="0.01"' in basic
     assert '<label for="param-top_k">Top K</label>' in more
     assert '<label for="param-seed">Seed</label>' in more
     assert '<label for="param-stop">Stop sequences</label>' in more

@@ -26,6 +26,17 @@ class Provider:
         """The key from the environment; never stored anywhere else."""
         return os.environ.get(self.api_key_env) if self.api_key_env else None
 
+    @property
+    def missing_key(self) -> str | None:
+        """The environment variable this provider needs and the server lacks, if any."""
+        return self.api_key_env if self.api_key_env and not self.api_key() else None
+
+    def no_key_reason(self) -> str:
+        return (
+            f"No API key for {self.name}: set the environment variable "
+            f"{self.api_key_env} for the Workbench server, then restart it."
+        )
+
 
 @dataclass(frozen=True)
 class Model:

@@ -69,6 +69,12 @@ class ShownCheckbox(forms.CheckboxInput):
         return name not in data and name + "-shown" not in data
 
 
+def step(prop: dict[str, Any]) -> int | float:
+    """One step of a number: the arrow keys' and the slider's (not 1, which took
+    Temperature from 0.8 to 1 to 2)."""
+    return 1 if prop["type"] == "integer" else prop.get("x-step", 0.01)
+
+
 class SchemaField(forms.Field):
     """One property of a model's request schema, checked by the schema itself."""
 
@@ -82,7 +88,7 @@ class SchemaField(forms.Field):
             blank = f"Default ({default})" if default is not None else "Default"
             widget = forms.Select(choices=[("", blank), *((str(c), c) for c in prop["enum"])])
         elif kind in ("number", "integer"):
-            attrs = {"step": "1" if kind == "integer" else "any"}
+            attrs = {"step": step(prop)}
             attrs.update({k[:3]: prop[k] for k in ("minimum", "maximum") if k in prop})
             widget = forms.NumberInput(attrs=attrs)
         elif kind == "array":
@@ -120,8 +126,7 @@ class SchemaField(forms.Field):
             return None
         if prop["maximum"] - prop["minimum"] > SLIDER_SPAN:
             return None
-        step = 1 if prop["type"] == "integer" else prop.get("x-step", 0.01)
-        return {"min": prop["minimum"], "max": prop["maximum"], "step": step}
+        return {"min": prop["minimum"], "max": prop["maximum"], "step": step(prop)}
 
 
 class PanelForm(forms.Form):

@@ -159,7 +159,8 @@ class Draft(models.Model):
         """Take the panel, then start a run: add the user turn and a streaming placeholder.
 
         Refused, with nothing sent, while another run of this draft is live,
-        when the page is older than the last Run, or when the body is invalid.
+        when the page is older than the last Run, when the body is invalid, or
+        when the model's API key is not set (rather than storing a failed answer).
         """
         draft = cls._locked(browser)
         if draft._reap():
@@ -173,6 +174,10 @@ class Draft(models.Model):
             draft.save()
             return Refusal(panel.errors, "Nothing was sent: " + "; ".join(panel.errors.values()))
         column = draft.column()
+        if column.provider.missing_key:
+            draft.save()
+            reason = column.provider.no_key_reason()
+            return Refusal({"model": reason}, "Nothing was sent: " + reason)
         removed: list[str] = []
         if regenerate:
             while column.messages and column.messages[-1]["role"] == "assistant":

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
+from workbench.catalog.entries import Model
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.conversation import Message, Status
@@ -19,11 +20,13 @@ from workbench.limits import MAX_FRAME_BYTES
 from workbench.snippets.render import render_snippets
 
 
-def model_groups() -> dict[str, list]:
+def model_groups() -> dict[str, list[tuple[Model, str | None]]]:
+    """Models by provider name, each with the API key variable it lacks (or None)."""
     catalog = get_catalog()
-    groups: dict[str, list] = {}
+    groups: dict[str, list[tuple[Model, str | None]]] = {}
     for m in catalog.models.values():
-        groups.setdefault(catalog.providers[m.provider].name, []).append(m)
+        provider = catalog.providers[m.provider]
+        groups.setdefault(provider.name, []).append((m, provider.missing_key))
     return groups
 
 
@@ -40,6 +43,7 @@ def page_context(
         "draft": draft,
         "form": form,
         "model": form.chosen,
+        "missing_key": get_catalog().provider_of(form.chosen).missing_key,
         "model_groups": model_groups(),
         "basic_fields": basic,
         "more_fields": more,
@@ -65,6 +69,17 @@ def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> 
     else:
         html = mark_safe(linebreaks(m["content"], autoescape=True))
     return {**m, "index": index, "number": index + 1, "html": html}
+
+
+def announcement(m: Message) -> str:
+    """What the status region says when an answer's run ends: how it ended, not its text
+    (the conversation itself is not a live region, see workbench.html)."""
+    if m["status"] == Status.ERROR:
+        return f"Answer failed: {m.get('error', '')}"
+    tokens = (m.get("figures") or {}).get("completion_tokens")
+    counted = f" ({tokens} token{'' if tokens == 1 else 's'})" if tokens is not None else ""
+    ended = {Status.DONE: "finished", Status.STOPPED: "stopped"}.get(m["status"], "interrupted")
+    return f"Answer {ended}{counted}"
 
 
 def api_view(draft: Draft) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from workbench.chat.conversation import Message
 from workbench.chat.markdown import is_plain
 from workbench.chat.models import Refusal, RunStart
-from workbench.chat.presenters import message_view
+from workbench.chat.presenters import announcement, message_view
 from workbench.limits import OUT_CHUNK
 
 TEXT = re.compile(r'^<span hx-swap-oob="beforeend:#answer-(\w+)">(.*)</span>$', re.S)
@@ -53,6 +53,7 @@ def started(start: RunStart) -> str:
         "cleared_box": start.cleared_box,
         "draft": start.draft,
         "errors": {},
+        "announcement": "Answer started",
     }
     return render_to_string("relay/started.html", ctx)
 
@@ -64,7 +65,12 @@ def finished(run_id: str, index: int, answer: Message) -> list[str]:
     first with an empty text, then the text follows in pieces.
     """
     view = message_view(index, answer)
-    ctx = {"oob": True, "oob_target": f"#run-{run_id}", "m": view}
+    ctx = {
+        "oob": True,
+        "oob_target": f"#run-{run_id}",
+        "m": view,
+        "announcement": announcement(answer),
+    }
     if not is_plain(answer["content"]):
         return [render_to_string("relay/finished.html", ctx)]
     target = f"content-{answer['id']}"

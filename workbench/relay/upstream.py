@@ -43,14 +43,9 @@ class UpstreamError(Exception):
 def headers_for(provider: Provider) -> dict[str, str]:
     headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
     if provider.api_key_env:
-        key = provider.api_key()
-        if not key:
-            raise UpstreamError(
-                "missing_key",
-                f"No API key for {provider.name}: set the environment variable "
-                f"{provider.api_key_env} for the Workbench server, then restart it.",
-            )
-        headers["Authorization"] = f"Bearer {key}"
+        if provider.missing_key:  # Run refuses first; the key may go while a page is open
+            raise UpstreamError("missing_key", provider.no_key_reason())
+        headers["Authorization"] = f"Bearer {provider.api_key()}"
     return headers
 
 
