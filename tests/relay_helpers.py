@@ -220,7 +220,7 @@ ERRORS = [
     (
         {"fault": "http_429"},
         "fake-chat",
-        "rate-limiting requests (429): Rate limit reached for requests.. Retry after 7 s.",
+        "rate-limiting requests (429): Rate limit reached for requests. Retry after 7 s.",
     ),
     ({"fault": "http_500"}, "fake-chat", "had a server error (500)"),
     (

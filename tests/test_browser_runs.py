@@ -155,3 +155,73 @@ def test_a_crash_mid_answer_leaves_it_interrupted_with_its_text(browser, crashab
     assert [m["role"] for m in sent] == ["user", "assistant", "user"]
     assert sent[1]["content"].startswith("tok0 tok1") and all(m["content"] for m in sent)
     context.close()
+
+
+def test_a_tab_that_redraws_the_conversation_follows_the_answer_streaming_in_another(
+    page: Page, fake
+):
+    fake.configure(content="first answer")
+    open_workbench(page)
+    run(page, "one")
+    expect(page.locator(f"{ANSWER}[data-status=done]")).to_have_count(1)
+    other = page.context.new_page()
+    other.goto("/workbench")
+    fake.configure(tokens=80, rate=20)
+    run(page, "two")
+    expect(page.locator(f"{ANSWER}[data-status=streaming]")).to_contain_text("tok1")
+    other.get_by_role("button", name="Delete user message 1").click()  # redraws it all
+    streaming = other.locator(f"{ANSWER}[data-status=streaming]")
+    expect(streaming).to_contain_text("tok10")  # followed here too, from the start
+    expect(other.get_by_role("button", name="Stop")).to_be_enabled()
+    done = other.locator(f"{ANSWER}[data-status=done]")
+    expect(done.last).to_contain_text("tok79", timeout=15_000)
+    assert done.last.locator(".content").inner_text().strip() == tokens(80).strip()
+
+
+def test_a_refused_run_keeps_what_its_tab_was_about_to_send(browser, live_server_url, fake):
+    fake.configure(tokens=40, rate=20)
+    first = browser.new_context(base_url=live_server_url)
+    a = first.new_page()
+    open_workbench(a)
+    with a.expect_response("**/workbench/draft"):
+        a.get_by_role("textbox", name="System prompt").fill("shared")
+    b = first.new_page()
+    b.goto("/workbench")
+    run(a, "from A")
+    expect(a.locator(f"{ANSWER}[data-status=streaming]")).to_contain_text("tok1")
+    run(b, "from B")
+    expect(b.locator("#notice")).to_contain_text("still streaming")
+    expect(b.get_by_role("button", name="Stop")).to_be_enabled()  # Stop here stops A's run
+    b.reload()
+    expect(b.get_by_role("textbox", name="Message")).to_have_value("from B")
+    first.close()
+
+
+def test_a_change_the_server_refuses_says_why(page: Page, fake):
+    open_workbench(page)
+    page.get_by_role("button", name="Add").click()  # nothing to add
+    expect(page.locator("#notice")).to_have_text("Write the message to add first.")
+
+
+def test_run_pressed_twice_sends_once(page: Page, fake):
+    fake.configure(content="once")
+    open_workbench(page)
+    page.get_by_role("textbox", name="Message").fill("hello")
+    page.get_by_role("button", name="Run").dblclick()
+    expect(page.locator(f"{ANSWER}[data-status=done]")).to_contain_text("once")
+    assert len(fake.requests()) == 1
+    expect(page.locator("#notice")).to_have_text("")
+
+
+def test_a_model_link_is_stored_by_the_first_look_at_the_api_tab(page: Page, fake):
+    open_workbench(page, "smollm2-135m-instruct")
+    page.get_by_role("textbox", name="Message").fill("hi")
+    with page.expect_response("**/workbench/draft"):
+        page.get_by_role("textbox", name="System prompt").fill("x")
+    page.goto("/workbench?model=fake-chat")  # pre-selected, not stored
+    page.get_by_role("tab", name="API").click()
+    page.get_by_role("tab", name="JSON").click()
+    expect(page.locator("#panel-code-json")).to_contain_text('"model": "fake-chat"')
+    assert page.url.endswith("/workbench")
+    page.reload()
+    expect(page.get_by_role("combobox", name="Model")).to_have_value("fake-chat")

@@ -105,3 +105,13 @@ def test_a_too_long_system_prompt_is_refused_beside_it_and_the_rest_is_saved(cli
     draft = stored(client)
     assert draft.pending == "keep me" and draft.column().parameters["top_p"] == 0.5
     assert draft.column().system_prompt == ""
+
+
+def test_the_longest_texts_in_four_byte_characters_fit_in_one_autosave(client):
+    """200,000 emoji in both the system prompt and the Message box: 4.8 MB as a
+    form post, over Django's default 2.5 MB, within the limits people are shown."""
+    text = "😀" * 200_000
+    r = post(client, system_prompt=text, message=text)
+    assert r.status_code == 200
+    draft = stored(client)
+    assert draft.pending == text and draft.column().system_prompt == text

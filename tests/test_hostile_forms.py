@@ -148,7 +148,7 @@ def test_malformed_posts_never_fail(client, ids, url, body):
 def test_a_refused_message_edit_says_why_and_changes_nothing(client, ids, data):
     before = state(client)
     r = client.post(f"/workbench/messages/{ids[0]}", data)
-    assert r.status_code == 400 and r.content.strip()
+    assert r.status_code == 422 and r.content.strip()  # the form again, with its reasons
     assert state(client) == before
     assert_page_renders(client)
 

@@ -29,7 +29,7 @@ def test_edit_form_then_save_with_new_role(client, ids):
 
 def test_bad_role_is_refused_and_nothing_changes(client, ids):
     r = client.post(f"/workbench/messages/{ids[0]}", {"role": "wizard", "content": "x"})
-    assert r.status_code == 400
+    assert r.status_code == 422 and "Select a valid choice" in r.content.decode()  # shown
     assert contents(client) == ["one", "two"]
 
 

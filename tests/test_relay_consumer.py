@@ -204,11 +204,14 @@ async def test_a_new_page_reattaches_to_the_live_run_and_gets_all_the_text(fake,
     await asyncio.sleep(0.3)
     second = await connect(draft)  # ...and comes back
     await second.send_to(text_data=json.dumps({"type": "attach", "run": run_id}))
-    snapshot = SNAPSHOT.match(await next_frame(second))
-    assert snapshot and snapshot.group(1) == run_id and "tok0 " in snapshot.group(2)
     frames = await until_finished(second)
+    [snapshot] = [m for f in frames if (m := SNAPSHOT.match(f))]
+    assert snapshot.group(1) == run_id and "tok0 " in snapshot.group(2)
+    after = frames[frames.index(snapshot.string) :]
     so_far = html.unescape(snapshot.group(2))
-    assert so_far + streamed_text(frames) == "".join(f"tok{i} " for i in range(60))
+    assert so_far + streamed_text(after) == "".join(f"tok{i} " for i in range(60))
+    stop = [f for f in frames if 'id="stop"' in f]
+    assert stop and f'"run": "{run_id}"' in html.unescape(stop[0])  # Stop here stops it
     assert status_of(frames) == "done"
     assert fake.requests()[0]["completed"] is True
     await second.disconnect()

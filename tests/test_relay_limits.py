@@ -24,7 +24,7 @@ from tests.relay_helpers import (
 from workbench.chat.markdown import RENDERER_VERSION
 from workbench.limits import MARKDOWN_LIMIT, MAX_TEXT, OUT_CHUNK
 from workbench.relay import frames
-from workbench.relay.consumer import CLOSE_NOT_READING, CLOSE_OVER_QUOTA
+from workbench.relay.consumer import CLOSE_TRY_LATER
 from workbench.relay.quotas import client_address
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,7 +60,7 @@ async def test_a_page_that_stops_reading_is_dropped_and_its_run_goes_on(fake, se
     draft = await start_draft()
     comm = await connect(draft)
     await comm.send_to(text_data=run_frame())
-    assert await closed_with(comm) == CLOSE_NOT_READING  # it never sent an ack
+    assert await closed_with(comm) == CLOSE_TRY_LATER  # it never sent an ack
     async with asyncio.timeout(10):
         while (answer := (await reload(draft)).column().messages[-1])["status"] == "streaming":
             await asyncio.sleep(0.1)
@@ -93,7 +93,7 @@ async def test_too_many_pages_of_one_browser_are_told_why(fake, settings):
     assert (
         "Too many open workbench pages" in notice and "WORKBENCH_MAX_SOCKETS_PER_BROWSER" in notice
     )
-    assert await closed_with(third) == CLOSE_OVER_QUOTA
+    assert await closed_with(third) == CLOSE_TRY_LATER
     await third.disconnect()
     await pages[0].disconnect()  # a page closed makes room
     again = await connect(draft)

@@ -9,5 +9,8 @@ MAX_TEXT = 200_000  # characters in one prompt or message
 # character JSON-escaped at 6 bytes ("\u0000"), must fit with room to spare;
 # daphne is started with this as its websocket message limit.
 MAX_FRAME_BYTES = 4 * 1024 * 1024
+# A form post (autosave, Import): the longest texts above, percent-encoded at up
+# to 12 bytes a character, with room to spare; Django's own default is 2.5 MB.
+MAX_FORM_BYTES = 10 * 1024 * 1024
 OUT_CHUNK = 100_000  # characters of answer text in one frame out (6 bytes each escaped, at most)
 MARKDOWN_LIMIT = 64_000  # characters of an answer rendered as Markdown; longer ones as plain text

@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from workbench.limits import MAX_FORM_BYTES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "workbench.chat.current.BrowserMiddleware",
 ]
 
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_FORM_BYTES
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"  # field templates in templates/
 ROOT_URLCONF = "workbench.urls"
 ASGI_APPLICATION = "workbench.asgi.application"

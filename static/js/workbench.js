@@ -47,34 +47,75 @@
       event.preventDefault();
       const mb = (n) => (n / 1048576).toFixed(1);
       document.getElementById("notice").textContent =
-        `Nothing was sent: the prompt and message are too long to send together ` +
-        `(${mb(size)} MB; the limit is ${mb(limit)} MB). Shorten them.`;
+        `Nothing was sent: this request is too large to send ` +
+        `(${mb(size)} MB; the limit is ${mb(limit)} MB). Shorten the system prompt or message.`;
       return;
     }
     event.detail.messageBody = body;
+    if (["run", "regenerate"].includes(parameters.type)) {
+      // Pressed once is enough: the server's answer enables what fits next.
+      for (const id of ["run", "regenerate"]) document.getElementById(id).disabled = true;
+    }
   });
 })();
 
 // Runs belong to the conversation, not to the page: when the socket opens
-// (first load, reload, reconnect), follow every answer shown as streaming.
-document.addEventListener("htmx:wsOpen", (event) => {
-  for (const card of document.querySelectorAll('article[data-status="streaming"][data-run]')) {
-    event.detail.socketWrapper.send(JSON.stringify({ type: "attach", run: card.dataset.run }));
-  }
-});
-
-// A ?model= link pre-selects a model without storing it; once the person
-// acts, it is stored, and a reload must not pre-select it again.
+// (first load, reload, reconnect), and when an edit redraws the conversation,
+// follow every answer shown as streaming (the server sends its text so far).
 (function () {
-  function settle() {
-    const form = document.getElementById("workbench-form");
-    if (form && form.hasAttribute("data-preselected")) {
-      form.removeAttribute("data-preselected");
-      history.replaceState(null, "", location.pathname);
+  let socket = null;
+  function follow() {
+    if (!socket) return;
+    for (const card of document.querySelectorAll('article[data-status="streaming"][data-run]')) {
+      socket.send(JSON.stringify({ type: "attach", run: card.dataset.run }));
     }
+  }
+  document.addEventListener("htmx:wsOpen", (event) => {
+    socket = event.detail.socketWrapper;
+    follow();
+  });
+  document.addEventListener("htmx:wsClose", () => { socket = null; });
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.xhr && event.detail.target?.closest?.("#conversation, #panel-chat")) follow();
+  });
+})();
+
+// A ?model= link pre-selects a model without storing it. The person's first
+// action stores it (an autosave goes first), and from then on the URL no
+// longer says it, so a reload does not pre-select it again.
+(function () {
+  function settle(event) {
+    const form = document.getElementById("workbench-form");
+    if (!form || !form.hasAttribute("data-preselected")) return;
+    form.removeAttribute("data-preselected");
+    // A Run carries the model itself; any other first action stores it now.
+    if (event.type !== "htmx:wsBeforeSend" && event.detail.elt !== form) htmx.trigger(form, "change");
+    history.replaceState(null, "", location.pathname);
   }
   document.addEventListener("htmx:beforeRequest", settle);
   document.addEventListener("htmx:wsBeforeSend", settle);
+  document.addEventListener("tab:selected", (event) => {
+    if (event.target.id === "tab-api") settle({ type: "tab", detail: { elt: null } }); // show what Run sends
+  });
+})();
+
+// What was typed in the last moments before the page goes is saved anyway:
+// the autosave waits 400 ms for typing to pause, a reload does not.
+(function () {
+  let unsaved = false;
+  document.addEventListener("input", (event) => {
+    if (event.target.closest("#workbench-form") && event.target.id !== "import_text") unsaved = true;
+  });
+  document.addEventListener("htmx:afterRequest", (event) => {
+    if (event.detail.elt?.id === "workbench-form" && event.detail.successful) unsaved = false;
+  });
+  window.addEventListener("pagehide", () => {
+    const form = document.getElementById("workbench-form");
+    if (!unsaved || !form) return;
+    const data = new FormData(form);
+    data.delete("import_text");
+    navigator.sendBeacon(form.getAttribute("hx-post"), data);
+  });
 })();
 
 // API tab: Copy puts the exact snippet text on the clipboard; the snippet tab
@@ -112,5 +153,24 @@ document.addEventListener("htmx:wsOpen", (event) => {
       status.textContent = `Copy failed: ${error.message}`;
     }
     setTimeout(() => { status.textContent = ""; }, 2000);
+  });
+})();
+
+// A change the server did not take says why in the notice (htmx shows no
+// error response by itself); a form that comes back with reasons (422) is
+// swapped in like any answer (base.html's htmx config).
+(function () {
+  function say(text) {
+    const notice = document.getElementById("notice");
+    if (notice) notice.textContent = text;
+  }
+  document.addEventListener("htmx:responseError", (event) => {
+    const xhr = event.detail.xhr;
+    const plain = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain");
+    say(plain ? xhr.responseText.slice(0, 500)
+      : `The server could not do that (HTTP ${xhr.status}). Reload the page and try again.`);
+  });
+  document.addEventListener("htmx:sendError", () => {
+    say("Could not reach the server: check the connection, then try again.");
   });
 })();

@@ -15,6 +15,7 @@ from django.db import models
 from workbench.catalog.entries import Model, Provider
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import SYSTEM_ROLES, RequestError, accepts, build_body
+from workbench.limits import MAX_TEXT
 
 
 class Status(models.TextChoices):
@@ -171,6 +172,14 @@ class Column:
         ):
             raise RequestError({"messages": "must be a list of {role, content} with text content"})
         turns = [{"role": m.get("role"), "content": m["content"]} for m in turns]
+        for i, turn in enumerate(turns):
+            if len(turn["content"]) > MAX_TEXT:
+                raise RequestError(
+                    {
+                        f"messages[{i}]": f"holds {len(turn['content']):,} characters; "
+                        f"a message or prompt holds at most {MAX_TEXT:,}"
+                    }
+                )
         system, system_role = "", "system"
         if turns and turns[0]["role"] in SYSTEM_ROLES:
             first = turns.pop(0)

@@ -55,7 +55,11 @@ def long_text(what: str, rows: int | None = None) -> forms.CharField:
         max_length=MAX_TEXT,
         strip=False,
         widget=forms.Textarea(attrs={"rows": rows} if rows else None),
-        error_messages={"max_length": TOO_LONG.format(what=what)},
+        error_messages={
+            "max_length": TOO_LONG.format(what=what),
+            "null_characters_not_allowed": f"{what} holds a null character (U+0000), "
+            "which cannot be kept; remove it.",
+        },
     )
 
 

@@ -65,6 +65,13 @@ class Refusal:
 
     errors: dict[str, str]
     notice: str
+    active_run: str | None = None  # the run that is streaming instead, if one is
+
+    @classmethod
+    def of(cls, errors: dict[str, str]) -> "Refusal":
+        """The reasons beside their fields, and together, as sentences, in the notice."""
+        sentences = " ".join(e if e.endswith(".") else e + "." for e in errors.values())
+        return cls(errors, "Nothing was sent: " + sentences)
 
 
 class RefusedChange(Exception):
@@ -139,8 +146,17 @@ class Draft(models.Model):
             column.system_role = panel.system_role
         column.set_parameters(panel.parameters)
         self._put(0, column)
-        if panel.message is not None and (panel.revision or 0) >= self.revision:
+        if panel.message is not None and not self._already_sent(panel.message, panel.revision):
             self.pending = panel.message
+
+    def _already_sent(self, text: str, revision: int | None) -> bool:
+        """Whether a Message box from a page older than the last Run holds what that
+        Run sent (the box as it was, or as it was being typed): such text must not
+        come back. Other text from an old page (another tab's) is new and kept."""
+        if (revision or 0) >= self.revision:
+            return False
+        sent = [m["content"] for m in self.column().messages if m["role"] == "user"]
+        return not sent or sent[-1].startswith(text)
 
     @classmethod
     @transaction.atomic
@@ -165,14 +181,19 @@ class Draft(models.Model):
         draft = cls._locked(browser)
         if draft._reap():
             draft.save()
-        if Run.objects.filter(draft=draft).live().exists():
-            return Refusal({}, BUSY)  # and this page's panel and box stay as they are
-        if panel.revision is not None and panel.revision < draft.revision:
-            return Refusal({}, STALE_PAGE)
+        live = Run.objects.filter(draft=draft).live().first()
+        stale = panel.revision is not None and panel.revision < draft.revision
+        if live or stale:
+            # Nothing is sent and the panel stays as stored, but what this page
+            # was about to send is kept in the box, unless it was sent already.
+            if panel.message is not None and not draft._already_sent(panel.message, panel.revision):
+                draft.pending = panel.message
+                draft.save()
+            return Refusal({}, BUSY, live.id) if live else Refusal({}, STALE_PAGE)
         draft._apply(panel)
         if panel.errors:
             draft.save()
-            return Refusal(panel.errors, "Nothing was sent: " + "; ".join(panel.errors.values()))
+            return Refusal.of(panel.errors)
         column = draft.column()
         if column.provider.missing_key:
             draft.save()
@@ -190,7 +211,7 @@ class Draft(models.Model):
             errors = dict(exc.errors)
             if "messages" in errors:  # shown beside the Message box
                 errors["message"] = errors.pop("messages")
-            return Refusal(errors, "Nothing was sent: " + "; ".join(errors.values()))
+            return Refusal.of(errors)
         first = len(column.messages)
         if text:
             column.messages.append(message("user", text))

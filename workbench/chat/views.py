@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +26,11 @@ from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 logger = logging.getLogger(__name__)
 PAGE = "chat/workbench.html"
 ENVELOPES = "chat/envelopes/"
+
+
+def refuse(reason: str) -> HttpResponse:
+    """A change the draft did not take: the reason, as text the page shows in its notice."""
+    return HttpResponse(reason, status=400, content_type="text/plain; charset=utf-8")
 
 
 @require_GET
@@ -84,17 +89,18 @@ def message(request: HttpRequest, message_id: str) -> HttpResponse:
     column = Draft.of(request.browser).column()
     index = column.find(message_id)
     if index is None:
-        return HttpResponseBadRequest("That message no longer exists; reload the page.")
+        return refuse("That message no longer exists; reload the page.")
     found = column.messages[index]
     if request.method == "POST":
         form = MessageForm(request.POST, auto_id=False)
         if not form.is_valid():
             ctx = {"m": message_view(index, found), "form": form}
-            return render(request, PAGE + "#message-edit", ctx, status=400)
+            # 422: htmx swaps it in, reasons and all (see base.html's htmx config)
+            return render(request, PAGE + "#message-edit", ctx, status=422)
         try:
             found = Draft.edit_message(request.browser, message_id, **form.cleaned_data)
         except RefusedChange as exc:
-            return HttpResponseBadRequest(str(exc))
+            return refuse(str(exc))
         return render(request, ENVELOPES + "message_saved.html", {"m": message_view(index, found)})
     if request.GET.get("edit"):
         initial = {"role": found["role"], "content": found["content"]}
@@ -111,7 +117,7 @@ def _conversation_changed(
     try:
         draft = change(request.browser, *args)
     except RefusedChange as exc:
-        return HttpResponseBadRequest(str(exc))
+        return refuse(str(exc))
     ctx = {**page_context(draft), "cleared_box": cleared_box}
     return render(request, ENVELOPES + "conversation_changed.html", ctx)
 
@@ -129,7 +135,7 @@ def message_add(request: HttpRequest) -> HttpResponse:
     text = form.cleaned_data.get("message", "")
     if not text:
         problem = form.errors.get("message") or ["Write the message to add first."]
-        return HttpResponseBadRequest(" ".join(problem))
+        return refuse(" ".join(problem))
     revision = form.cleaned_data.get("revision")
     return _conversation_changed(request, Draft.add_message, text, revision, cleared_box=True)
 

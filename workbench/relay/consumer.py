@@ -26,8 +26,9 @@ from workbench.relay.runs import RunStream, new_run_id
 from workbench.text import TextError, parse_json
 
 LEASE_SLACK = 0.5  # seconds past a lease's end before its run counts as dead
-CLOSE_OVER_QUOTA = 4429  # application close codes: 4000 + the HTTP status it means
-CLOSE_NOT_READING = 4408
+# "Try again later": htmx reconnects after it, so a page over a quota or one
+# that fell behind comes back by itself once there is room.
+CLOSE_TRY_LATER = 1013
 
 
 class FrameError(Exception):
@@ -53,7 +54,7 @@ class RelayConsumer(AsyncWebsocketConsumer):
                 continue
             if refused := quota.take(key):
                 await self.send_html(frames.notice(refused))
-                await self.close(code=CLOSE_OVER_QUOTA)
+                await self.close(code=CLOSE_TRY_LATER)
                 return
             self.held.append((quota, key))
 
@@ -81,7 +82,7 @@ class RelayConsumer(AsyncWebsocketConsumer):
         backlog = settings.WORKBENCH_SOCKET_BACKLOG
         if backlog and self.sent - self.acked > backlog:
             self.closed = True
-            await self.close(code=CLOSE_NOT_READING)
+            await self.close(code=CLOSE_TRY_LATER)
             return
         await self.send(text_data=html)
 
@@ -106,7 +107,9 @@ class RelayConsumer(AsyncWebsocketConsumer):
                 if isinstance(read, int) and not isinstance(read, bool):
                     self.acked = max(self.acked, min(read, self.sent))
             else:
-                raise FrameError(f"Unknown frame type {kind!r}: expected run, regenerate or stop.")
+                raise FrameError(
+                    f"Unknown frame type {kind!r}: expected run, regenerate, stop, attach or ack."
+                )
         except FrameError as exc:
             await self.send_html(frames.notice(str(exc)))
 
@@ -172,14 +175,21 @@ class RelayConsumer(AsyncWebsocketConsumer):
         run = await database_sync_to_async(find_run)(self.require_browser(), run_id)
         if run is None:
             raise FrameError("That answer no longer exists: reload the page.")
-        if run.is_live:
+        if not run.is_live:
+            await self.send_ended(run.id)
+            return
+        mine = next((s for s in self.started if s.id == run.id and not s.task.done()), None)
+        if mine is not None:  # its text comes here directly: the page wants it whole again
+            for html in mine.snapshot():
+                await self.send_html(html)
+        else:
+            if run.id not in self.watching:
+                self.watchdogs.add(asyncio.create_task(self.watch_lease(run)))
             self.watching[run.id] = run.channel
             await self.channel_layer.send(
                 run.channel, {"type": "run.attach", "viewer": self.channel_name}
             )
-            self.watchdogs.add(asyncio.create_task(self.watch_lease(run)))
-        else:
-            await self.send_ended(run.id)
+        await self.send_html(frames.following(run.id))
 
     async def send_ended(self, run_id: str) -> None:
         for html in await database_sync_to_async(ended_run)(self.require_browser(), run_id):
@@ -202,8 +212,7 @@ def begin_run(
     form = PanelForm(values)  # only validated here, never shown
     panel = form.panel()
     if panel is None:
-        problem = "; ".join(form.refusal().values())
-        return frames.refused(Refusal(form.refusal(), "Nothing was sent: " + problem))
+        return frames.refused(Refusal.of(form.refusal()))
     begun = Draft.begin_run(browser, panel, run_id=run_id, channel=channel, regenerate=regenerate)
     if isinstance(begun, Refusal):
         return frames.refused(begun)

@@ -50,6 +50,7 @@ def started(start: RunStart) -> str:
         "active_run": start.run_id,
         "new_messages": [message_view(i, m) for i, m in start.new],
         "removed": start.removed,
+        "was_empty": start.new[0][0] == 0 and not start.removed,
         "cleared_box": start.cleared_box,
         "draft": start.draft,
         "errors": {},
@@ -83,12 +84,23 @@ def finished(run_id: str, index: int, answer: Message) -> list[str]:
     ]
 
 
+def following(run_id: str) -> str:
+    """The controls of a page that follows a run it did not start: Stop stops that run."""
+    return render_to_string("chat/workbench.html#controls", {"oob": True, "active_run": run_id})
+
+
 def refused(refusal: Refusal) -> str:
     """Nothing was sent: the reasons beside their fields and in the notice."""
     params = {
         k: v for k, v in refusal.errors.items() if k not in ("model", "message", "system_prompt")
     }
-    ctx = {"oob": True, "errors": refusal.errors, "param_errors": params, "notice": refusal.notice}
+    ctx = {
+        "oob": True,
+        "errors": refusal.errors,
+        "param_errors": params,
+        "notice": refusal.notice,
+        "active_run": refusal.active_run,  # Stop on this page stops that one
+    }
     return render_to_string("relay/refused.html", ctx)
 
 

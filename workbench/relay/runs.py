@@ -130,13 +130,20 @@ class RunStream:
         self.direct.discard(send)
         self._watchers_changed()
 
-    async def _attach_remote(self, viewer: str) -> None:
+    def snapshot(self) -> list[str]:
+        """Frames that put the whole answer so far on a page (in pieces, if long);
+        what is sent after them follows on."""
         so_far = "".join(self.parts[: self.sent])
-        sent = await self._send_remote(viewer, frames.snapshot(self.id, so_far[:OUT_CHUNK]))
-        for start in range(OUT_CHUNK, len(so_far), OUT_CHUNK):
-            sent = sent and await self._send_remote(
-                viewer, frames.text(self.id, so_far[start : start + OUT_CHUNK])
-            )
+        rest = (so_far[i : i + OUT_CHUNK] for i in range(OUT_CHUNK, len(so_far), OUT_CHUNK))
+        return [
+            frames.snapshot(self.id, so_far[:OUT_CHUNK]),
+            *(frames.text(self.id, p) for p in rest),
+        ]
+
+    async def _attach_remote(self, viewer: str) -> None:
+        sent = True
+        for html in self.snapshot():
+            sent = sent and await self._send_remote(viewer, html)
         if sent:
             self.remote.add(viewer)
         self._watchers_changed()

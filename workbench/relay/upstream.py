@@ -68,14 +68,14 @@ def http_error(
     provider: Provider, model_id: str, response: httpx.Response, raw: bytes
 ) -> UpstreamError:
     status = response.status_code
-    detail = _upstream_message(raw) or response.reason_phrase
+    detail = (_upstream_message(raw) or response.reason_phrase).rstrip(". ")
     name = provider.name
     if status in (401, 403):
         hint = f" Check {provider.api_key_env}." if provider.api_key_env else ""
         return UpstreamError("auth", f"{name} refused the request ({status}): {detail}.{hint}")
     if status == 404:
         return UpstreamError(
-            "not_found", f"{name} does not know model '{model_id}' (404): {detail}"
+            "not_found", f"{name} does not know model '{model_id}' (404): {detail}."
         )
     if status == 429:
         retry = response.headers.get("retry-after")
@@ -84,8 +84,8 @@ def http_error(
             "rate_limited", f"{name} is rate-limiting requests (429): {detail}.{wait}"
         )
     if status >= 500:
-        return UpstreamError("server", f"{name} had a server error ({status}): {detail}")
-    return UpstreamError("bad_request", f"{name} rejected the request ({status}): {detail}")
+        return UpstreamError("server", f"{name} had a server error ({status}): {detail}.")
+    return UpstreamError("bad_request", f"{name} rejected the request ({status}): {detail}.")
 
 
 def connect_error(provider: Provider, exc: Exception) -> UpstreamError:
