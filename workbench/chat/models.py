@@ -117,6 +117,12 @@ class Draft(models.Model):
             draft = locked.get(pk=created.pk)
         return draft
 
+    CHANGED = ["columns", "pending", "revision", "updated_at"]  # what a change may touch
+
+    def _store(self) -> None:
+        """Save a change of a locked draft: its conversation, box and revision only."""
+        self.save(update_fields=self.CHANGED)
+
     def column(self, index: int = 0) -> Column:
         return Column.from_json(self.columns[index])
 
@@ -164,7 +170,7 @@ class Draft(models.Model):
         """Autosave: keep what is valid (the form has left out what is not)."""
         draft = cls._locked(browser)
         draft._apply(panel)
-        draft.save()
+        draft._store()
         return draft
 
     @classmethod
@@ -180,7 +186,7 @@ class Draft(models.Model):
         """
         draft = cls._locked(browser)
         if draft._reap():
-            draft.save()
+            draft._store()
         live = Run.objects.filter(draft=draft).live().first()
         stale = panel.revision is not None and panel.revision < draft.revision
         if live or stale:
@@ -188,15 +194,15 @@ class Draft(models.Model):
             # was about to send is kept in the box, unless it was sent already.
             if panel.message is not None and not draft._already_sent(panel.message, panel.revision):
                 draft.pending = panel.message
-                draft.save()
+                draft._store()
             return Refusal({}, BUSY, live.id) if live else Refusal({}, STALE_PAGE)
         draft._apply(panel)
         if panel.errors:
-            draft.save()
+            draft._store()
             return Refusal.of(panel.errors)
         column = draft.column()
         if column.provider.missing_key:
-            draft.save()
+            draft._store()
             reason = column.provider.no_key_reason()
             return Refusal({"model": reason}, "Nothing was sent: " + reason)
         removed: list[str] = []
@@ -207,7 +213,7 @@ class Draft(models.Model):
         try:
             body = column.request_body(text)
         except RequestError as exc:
-            draft.save()
+            draft._store()
             errors = dict(exc.errors)
             if "messages" in errors:  # shown beside the Message box
                 errors["message"] = errors.pop("messages")
@@ -219,7 +225,7 @@ class Draft(models.Model):
             draft.revision += 1
         column.messages.append(message("assistant", "", Status.STREAMING, run=run_id))
         draft._put(0, column)
-        draft.save()
+        draft._store()
         Run.objects.create(
             id=run_id, draft=draft, column=0, body=body, channel=channel, lease_until=lease_end()
         )
@@ -256,7 +262,7 @@ class Draft(models.Model):
             answer["id"] = column.messages[index]["id"]
             column.messages[index] = answer
         draft._put(run.column, column)
-        draft.save()
+        draft._store()
         return index, answer
 
     def _streaming(self) -> bool:
@@ -294,7 +300,7 @@ class Draft(models.Model):
         with transaction.atomic():
             draft = cls._locked(browser)
             if draft._reap():
-                draft.save()
+                draft._store()
         return draft
 
     @classmethod
@@ -307,7 +313,7 @@ class Draft(models.Model):
         for cached in ("html", "html_version"):  # rendered from the old text
             edited.pop(cached, None)  # type: ignore[misc]
         draft._put(0, column)
-        draft.save()
+        draft._store()
         return column.messages[index]
 
     @classmethod
@@ -317,7 +323,7 @@ class Draft(models.Model):
         column, index = draft._editable(message_id)
         del column.messages[index]
         draft._put(0, column)
-        draft.save()
+        draft._store()
         return draft
 
     def _editable(self, message_id: str) -> tuple[Column, int]:
@@ -341,7 +347,7 @@ class Draft(models.Model):
         draft._put(0, column)
         draft.pending = ""
         draft.revision += 1
-        draft.save()
+        draft._store()
         return draft
 
     @classmethod
@@ -354,7 +360,7 @@ class Draft(models.Model):
         column = draft.column()
         column.messages = []
         draft._put(0, column)
-        draft.save()
+        draft._store()
         return draft
 
     @classmethod
@@ -381,7 +387,7 @@ class Draft(models.Model):
         draft._put(0, column)
         draft.pending = pending
         draft.revision += 1
-        draft.save()
+        draft._store()
         return draft
 
 
@@ -450,4 +456,6 @@ class Run(models.Model):
         self.text, self.error, self.figures = outcome.text, outcome.error, outcome.figures
         self.finished_at = timezone.now()
         self.lease_until = None
-        self.save()
+        self.save(
+            update_fields=["status", "text", "error", "figures", "finished_at", "lease_until"]
+        )

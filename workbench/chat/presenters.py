@@ -68,7 +68,16 @@ def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> 
         html = answer_html(m, (live or {}).get(m.get("run", "")))
     else:
         html = mark_safe(linebreaks(m["content"], autoescape=True))
-    return {**m, "index": index, "number": index + 1, "html": html}
+    streaming = m["status"] == Status.STREAMING
+    badge = m["status"] in (Status.STOPPED, Status.INTERRUPTED)  # an answer cut short says so
+    return {
+        **m,
+        "index": index,
+        "number": index + 1,
+        "html": html,
+        "streaming": streaming,
+        "badge": Status(m["status"]).label.lower() if badge else "",
+    }
 
 
 def announcement(m: Message) -> str:
