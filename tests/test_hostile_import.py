@@ -113,17 +113,21 @@ def test_hostile_paste_is_refused_with_a_reason_and_pages_still_load(client, tex
 
 
 @pytest.mark.django_db
-def test_nul_and_emoji_pairs_import_and_show(client):
+def test_emoji_pairs_import_and_show_and_nul_is_refused(client):
     client.get("/")
-    text = body_with(
-        messages=[{"role": "assistant", "content": "\x00"}, {"role": "user", "content": "😀"}]
-    )
+    text = body_with(messages=[{"role": "user", "content": "😀"}])
     assert "\\ud83d\\ude00" in text  # json writes the pair as two escapes; reading joins them
     r = client.post("/workbench/import", {"import_text": text})
     assert r.status_code == 204
     assert stored(client).pending == "😀"
     page = client.get("/")
     assert page.status_code == 200 and "😀" in page.content.decode()
+    nul = body_with(
+        messages=[{"role": "assistant", "content": "\x00"}, {"role": "user", "content": "x"}]
+    )
+    r = client.post("/workbench/import", {"import_text": nul})
+    assert "null character (U+0000)" in r.content.decode()  # PostgreSQL could not keep it
+    assert stored(client).pending == "😀"
 
 
 def test_a_reader_bug_is_logged_without_the_paste_and_explained(monkeypatch, caplog):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT
@@ -165,6 +165,10 @@ def test_snippets_send_exactly_what_the_relay_sends(fake_upstream, monkeypatch, 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(state=states)
 def test_import_of_each_snippet_gives_the_state_back(language, state):
+    # A NUL is sent exactly by every snippet (above), but Import refuses to keep one.
+    assume(
+        "\x00" not in state.system + state.pending + "".join(m["content"] for m in state.messages)
+    )
     body = state.body()
     imported, pending = Column.from_body(
         parse_pasted(LANGUAGES[language][2](state.column().provider, body)).body

@@ -8,7 +8,9 @@ frames) and from the operator's config is checked where it arrives and
 refused with a message saying where; text from a model is repaired instead,
 since the model's answer should still be shown.
 
-NUL is valid Unicode and valid JSON, so it is allowed here.
+NUL is valid Unicode and valid JSON, but PostgreSQL can store it in neither
+text nor JSON: text from people that holds it is refused where it is kept
+(forms, Import), and a model's NUL is repaired like a lone surrogate.
 """
 
 import json
@@ -65,12 +67,14 @@ def _where(path: str, is_key: bool) -> str:
 
 
 def repair(text: str) -> str:
-    """Text from a model made valid: split surrogate pairs joined, lone halves as U+FFFD.
+    """Text from a model made valid: split surrogate pairs joined, lone halves
+    and NUL as U+FFFD.
 
     Repair the text as a whole (or hold back a trailing high surrogate until
     the next delta): a pair split across two deltas, repaired one delta at a
     time, would become two replacement characters.
     """
+    text = text.replace("\x00", "\ufffd")  # PostgreSQL stores no NUL
     if not _SURROGATE.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

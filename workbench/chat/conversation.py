@@ -173,6 +173,10 @@ class Column:
             raise RequestError({"messages": "must be a list of {role, content} with text content"})
         turns = [{"role": m.get("role"), "content": m["content"]} for m in turns]
         for i, turn in enumerate(turns):
+            if "\x00" in turn["content"]:
+                raise RequestError(
+                    {f"messages[{i}]": "holds a null character (U+0000), which cannot be kept"}
+                )
             if len(turn["content"]) > MAX_TEXT:
                 raise RequestError(
                     {
