@@ -13,13 +13,21 @@ from django.test import override_settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from workbench.asgi import application
 from workbench.relay.origin import SameOriginValidator
 
 # Channels closes stale database connections around every message it hands a
 # consumer; after another test has used the ORM's thread, that touches the test
 # database, so these tests must be allowed to.
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def app():
+    """The real ASGI app, built once the static files are collected (whitenoise
+    reads the static root when the app is built)."""
+    from workbench.asgi import application
+
+    return application
+
 
 TRUSTED = "https://workbench.example.org"  # WORKBENCH_TRUSTED_ORIGINS in tests/testenv.py
 
@@ -28,7 +36,7 @@ async def accepted(origin: str | None, host: str = "127.0.0.1:8101", scheme: str
     headers = [(b"host", host.encode())]
     if origin is not None:
         headers.append((b"origin", origin.encode()))
-    communicator = WebsocketCommunicator(application, "/ws/relay", headers=headers)
+    communicator = WebsocketCommunicator(app(), "/ws/relay", headers=headers)
     communicator.scope["scheme"] = scheme  # daphne sets it; the communicator does not
     connected, _ = await communicator.connect()
     await communicator.disconnect()
@@ -84,13 +92,13 @@ async def test_any_other_origin_is_refused(origin, host, scheme):
 async def test_a_second_origin_header_is_refused():
     headers = [(b"host", b"127.0.0.1:8101")]
     headers += [(b"origin", b"http://127.0.0.1:8101"), (b"origin", b"http://evil.example")]
-    communicator = WebsocketCommunicator(application, "/ws/relay", headers=headers)
+    communicator = WebsocketCommunicator(app(), "/ws/relay", headers=headers)
     assert await communicator.connect() == (False, 1000)
 
 
 async def test_no_host_header_is_refused():
     communicator = WebsocketCommunicator(
-        application, "/ws/relay", headers=[(b"origin", b"http://127.0.0.1:8101")]
+        app(), "/ws/relay", headers=[(b"origin", b"http://127.0.0.1:8101")]
     )
     assert await communicator.connect() == (False, 1000)
 
@@ -109,7 +117,7 @@ async def test_behind_a_tls_proxy_the_forwarded_scheme_counts(forwarded, origin,
         (b"origin", origin.encode()),
         (b"x-forwarded-proto", forwarded.encode()),
     ]
-    communicator = WebsocketCommunicator(application, "/ws/relay", headers=headers)
+    communicator = WebsocketCommunicator(app(), "/ws/relay", headers=headers)
     assert (await communicator.connect())[0] is ok
     await communicator.disconnect()
 
@@ -122,7 +130,7 @@ def test_a_trusted_origin_that_is_no_origin_stops_start_up(origin):
         override_settings(WORKBENCH_TRUSTED_ORIGINS=[origin]),
         pytest.raises(ImproperlyConfigured, match="WORKBENCH_TRUSTED_ORIGINS"),
     ):
-        SameOriginValidator(application)
+        SameOriginValidator(app())
 
 
 async def test_live_daphne_refuses_a_foreign_origin_and_accepts_its_own(live_server_url):
