@@ -24,8 +24,9 @@ def test_filters_by_provider_capability_and_search(client):
 def test_htmx_request_gets_only_the_results(client):
     r = client.get("/models", {"search": "smol"}, headers={"HX-Request": "true"})
     html = r.content.decode()
-    assert html.lstrip().startswith('<div id="results">')
-    assert "<html" not in html and "SmolLM2" in html
+    assert '<div id="results">' in html and "<html" not in html and "SmolLM2" in html
+    # and the count, for the status region that reads it out
+    assert '<p id="results-count" hx-swap-oob="innerHTML">1 model</p>' in html
 
 
 def test_unknown_filter_value_is_a_clear_400(client):

@@ -172,6 +172,7 @@ async def test_stop_closes_the_upstream_at_once_and_keeps_partial(fake):
     await comm.send_to(text_data=json.dumps({"type": "stop", "run": run_id}))
     frames = await until_finished(comm)
     assert status_of(frames) == "stopped"
+    assert "<dt>Finish reason</dt><dd>stopped</dd>" in frames[-1]  # not a bare dash
     records = fake.wait_for(lambda r: r[0]["disconnected_at"], timeout=2)
     assert records[0]["disconnected_at"] - stopped_at < 1.0
     assert records[0]["completed"] is False
