@@ -53,6 +53,9 @@ def test_message_and_run_are_on_the_first_screen(page: Page, fake, size):
     parameters = page.get_by_role("button", name="Parameters")
     expect(parameters).to_have_attribute("aria-expanded", "false")
     expect(page.get_by_role("combobox", name="Model")).to_be_hidden()
+    # one column: the folded panel sits above the chat, not beside it
+    box = page.get_by_role("textbox", name="Message").bounding_box()
+    assert box["width"] > 0.8 * width
     parameters.click()
     expect(page.get_by_role("combobox", name="Model")).to_be_visible()
 

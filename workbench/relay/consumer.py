@@ -9,6 +9,7 @@ one of the run's viewers.
 """
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -148,9 +149,11 @@ class RelayConsumer(AsyncWebsocketConsumer):
         except BaseException:
             quotas.RUNS_PER_ADDRESS.give(self.address)
             raise
-        if isinstance(begun, str):
+        if isinstance(begun, Refused):
             quotas.RUNS_PER_ADDRESS.give(self.address)
-            await self.send_html(begun)
+            await self.send_html(begun.html)
+            if begun.streaming:  # another page's answer: show it here and follow it
+                await self.attach(begun.streaming)
             return
         html, stream = begun
         stream.attach(self.send_html)
@@ -205,17 +208,29 @@ class RelayConsumer(AsyncWebsocketConsumer):
             await self.send_ended(run.id)
 
 
+@dataclass
+class Refused:
+    """A Run that did not start: the frame saying why, and the run streaming
+    instead (another page's), which this page should then show and follow."""
+
+    html: str
+    streaming: str | None = None
+
+
 def begin_run(
     browser: str, values: MultiValueDict, run_id: str, channel: str, regenerate: bool
-) -> str | tuple[str, RunStream]:
+) -> Refused | tuple[str, RunStream]:
     """Validate the frame, start the run in the draft; the page's frame (and the stream)."""
     form = PanelForm(values)  # only validated here, never shown
     panel = form.panel()
     if panel is None:
-        return frames.refused(Refusal.of(form.refusal()))
+        return Refused(frames.refused(Refusal.of(form.refusal())))
     begun = Draft.begin_run(browser, panel, run_id=run_id, channel=channel, regenerate=regenerate)
     if isinstance(begun, Refusal):
-        return frames.refused(begun)
+        if begun.active_run is None:
+            return Refused(frames.refused(begun))
+        html = frames.refused(begun) + frames.conversation(Draft.of(browser))
+        return Refused(html, begun.active_run)
     return frames.started(begun), RunStream(run_id, begun.provider, begun.body, channel)
 
 

@@ -15,8 +15,8 @@ from django.utils.safestring import mark_safe
 
 from workbench.chat.conversation import Message
 from workbench.chat.markdown import is_plain
-from workbench.chat.models import Refusal, RunStart
-from workbench.chat.presenters import announcement, message_view
+from workbench.chat.models import Draft, Refusal, RunStart
+from workbench.chat.presenters import announcement, message_view, page_context
 from workbench.limits import OUT_CHUNK
 
 TEXT = re.compile(r'^<span hx-swap-oob="beforeend:#answer-(\w+)">(.*)</span>$', re.S)
@@ -82,6 +82,12 @@ def finished(run_id: str, index: int, answer: Message) -> list[str]:
         render_to_string("relay/finished.html", ctx),
         *(f'<span hx-swap-oob="beforeend:#{target}">{escape(piece)}</span>' for piece in pieces),
     ]
+
+
+def conversation(draft: Draft) -> str:
+    """The whole conversation again, as stored (answers streaming show their text so far)."""
+    ctx = page_context(draft)
+    return render_to_string("chat/workbench.html#conversation", {**ctx, "oob": True})
 
 
 def following(run_id: str) -> str:
