@@ -33,14 +33,24 @@ NOTICE = re.compile(
 )
 
 
-def text(run_id: str, piece: str) -> str:
+def _appended(target: str, text: str) -> list[str]:
+    """``text`` appended to the element ``target``, in frames of at most OUT_CHUNK
+    characters (each at most 6 bytes once escaped), so no frame is too large."""
+    pieces = (text[i : i + OUT_CHUNK] for i in range(0, len(text), OUT_CHUNK))
+    return [f'<span hx-swap-oob="beforeend:#{target}">{escape(piece)}</span>' for piece in pieces]
+
+
+def text(run_id: str, more: str) -> list[str]:
     """More of an answer, appended to what the page shows."""
-    return f'<span hx-swap-oob="beforeend:#answer-{run_id}">{escape(piece)}</span>'
+    return _appended(f"answer-{run_id}", more)
 
 
-def snapshot(run_id: str, so_far: str) -> str:
-    """The whole answer so far, for a page that (re-)attaches to a streaming run."""
-    return f'<div class="content" id="answer-{run_id}" hx-swap-oob="true">{escape(so_far)}</div>'
+def snapshot(run_id: str, so_far: str) -> list[str]:
+    """The whole answer so far, for a page that (re-)attaches to a streaming run;
+    what is sent after it follows on."""
+    first, rest = so_far[:OUT_CHUNK], so_far[OUT_CHUNK:]
+    whole = f'<div class="content" id="answer-{run_id}" hx-swap-oob="true">{escape(first)}</div>'
+    return [whole, *text(run_id, rest)]
 
 
 def started(start: RunStart) -> str:
@@ -76,12 +86,7 @@ def finished(run_id: str, index: int, answer: Message) -> list[str]:
         return [render_to_string("relay/finished.html", ctx)]
     target = f"content-{answer['id']}"
     view["html"] = mark_safe(f'<p class="plain" id="{target}"></p>')
-    text = answer["content"]
-    pieces = (text[i : i + OUT_CHUNK] for i in range(0, len(text), OUT_CHUNK))
-    return [
-        render_to_string("relay/finished.html", ctx),
-        *(f'<span hx-swap-oob="beforeend:#{target}">{escape(piece)}</span>' for piece in pieces),
-    ]
+    return [render_to_string("relay/finished.html", ctx), *_appended(target, answer["content"])]
 
 
 def conversation(draft: Draft) -> str:

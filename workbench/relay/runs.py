@@ -30,7 +30,6 @@ from workbench.catalog.entries import Provider
 from workbench.chat.conversation import Status
 from workbench.chat.markdown import render_answer
 from workbench.chat.models import Draft, Outcome, Run
-from workbench.limits import OUT_CHUNK
 from workbench.relay import frames, upstream
 from workbench.text import repair
 
@@ -133,12 +132,7 @@ class RunStream:
     def snapshot(self) -> list[str]:
         """Frames that put the whole answer so far on a page (in pieces, if long);
         what is sent after them follows on."""
-        so_far = "".join(self.parts[: self.sent])
-        rest = (so_far[i : i + OUT_CHUNK] for i in range(OUT_CHUNK, len(so_far), OUT_CHUNK))
-        return [
-            frames.snapshot(self.id, so_far[:OUT_CHUNK]),
-            *(frames.text(self.id, p) for p in rest),
-        ]
+        return frames.snapshot(self.id, "".join(self.parts[: self.sent]))
 
     async def _attach_remote(self, viewer: str) -> None:
         sent = True
@@ -216,10 +210,10 @@ class RunStream:
 
     async def _flush(self) -> None:
         if self.sent < len(self.parts):
-            piece = "".join(self.parts[self.sent :])
+            more = "".join(self.parts[self.sent :])
             self.sent = len(self.parts)
-            for start in range(0, len(piece), OUT_CHUNK):
-                await self._broadcast(frames.text(self.id, piece[start : start + OUT_CHUNK]))
+            for html in frames.text(self.id, more):
+                await self._broadcast(html)
 
     async def _read(self) -> Outcome:
         """Read the answer to its end, whatever the upstream sends: every way out
