@@ -132,8 +132,9 @@ class Draft(models.Model):
     # -- reading --------------------------------------------------------------
 
     def live_runs(self) -> dict[str, "Run"]:
-        """This draft's runs that a process is still streaming, by id."""
-        if self._state.adding:
+        """This draft's runs that a process is still streaming, by id (a run can be
+        live only while its answer streams in the draft: no query otherwise)."""
+        if self._state.adding or self._streaming_run() is None:
             return {}
         return {r.id: r for r in Run.objects.filter(draft=self).live()}
 
@@ -187,7 +188,7 @@ class Draft(models.Model):
         draft = cls._locked(browser)
         if draft._reap():
             draft._store()
-        live = Run.objects.filter(draft=draft).live().first()
+        live = draft._streaming_run()
         stale = panel.revision is not None and panel.revision < draft.revision
         if live or stale:
             # Nothing is sent and the panel stays as stored, but what this page
@@ -195,7 +196,7 @@ class Draft(models.Model):
             if panel.message is not None and not draft._already_sent(panel.message, panel.revision):
                 draft.pending = panel.message
                 draft._store()
-            return Refusal({}, BUSY, live.id) if live else Refusal({}, STALE_PAGE)
+            return Refusal({}, BUSY, live) if live else Refusal({}, STALE_PAGE)
         draft._apply(panel)
         if panel.errors:
             draft._store()
@@ -203,8 +204,7 @@ class Draft(models.Model):
         column = draft.column()
         if column.provider.missing_key:
             draft._store()
-            reason = column.provider.no_key_reason()
-            return Refusal({"model": reason}, "Nothing was sent: " + reason)
+            return Refusal.of({"model": column.provider.no_key_reason()})
         removed: list[str] = []
         if regenerate:
             while column.messages and column.messages[-1]["role"] == "assistant":
@@ -265,12 +265,16 @@ class Draft(models.Model):
         draft._store()
         return index, answer
 
-    def _streaming(self) -> bool:
-        return any(m.get("status") == Status.STREAMING for c in self.columns for m in c["messages"])
+    def _streaming_run(self) -> str | None:
+        """The run of an answer streaming in this draft, if any. After ``_reap`` it
+        is live: a run and its streaming answer begin and end in the same
+        transactions, so no query is needed to know."""
+        messages = (m for c in self.columns for m in c["messages"])
+        return next((m["run"] for m in messages if m.get("status") == Status.STREAMING), None)
 
     def _reap(self) -> bool:
         """Mark answers whose run is live nowhere (a crashed process) as interrupted."""
-        if not self._streaming():
+        if self._streaming_run() is None:
             return False
         live = self.live_runs()
         changed = False
@@ -295,7 +299,7 @@ class Draft(models.Model):
     def settle(cls, browser: str) -> "Draft":
         """The browser's draft for a page, with answers of dead runs marked interrupted."""
         draft = cls.of(browser)
-        if draft._state.adding or not draft._streaming():
+        if draft._state.adding or draft._streaming_run() is None:
             return draft
         with transaction.atomic():
             draft = cls._locked(browser)
@@ -355,7 +359,7 @@ class Draft(models.Model):
     def clear(cls, browser: str) -> "Draft":
         draft = cls._locked(browser)
         draft._reap()
-        if Run.objects.filter(draft=draft).live().exists():
+        if draft._streaming_run():
             raise RefusedChange(BUSY)
         column = draft.column()
         column.messages = []
@@ -382,7 +386,7 @@ class Draft(models.Model):
         column, pending = Column.from_body(body, stand_in)
         draft = cls._locked(browser)
         draft._reap()
-        if Run.objects.filter(draft=draft).live().exists():
+        if draft._streaming_run():
             raise RequestError({"run": BUSY})
         draft._put(0, column)
         draft.pending = pending
