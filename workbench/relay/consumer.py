@@ -159,13 +159,19 @@ class RelayConsumer(AsyncWebsocketConsumer):
         stream.attach(self.send_html)
         self.started.add(stream)
         task = stream.begin()
-        task.add_done_callback(lambda _: quotas.RUNS_PER_ADDRESS.give(self.address))
+        task.add_done_callback(lambda _: self.ended(stream))
         # The turn is rendered and sent before the run's task first runs; its
         # text waits (stream.shown) until the page has a place for it.
         try:
             await self.send_html(html)
         finally:
             stream.shown.set()
+
+    def ended(self, stream: RunStream) -> None:
+        """A run this socket started has ended: its place and its text are let go
+        (a socket may start many runs in its life)."""
+        quotas.RUNS_PER_ADDRESS.give(self.address)
+        self.started.discard(stream)
 
     async def stop_run(self, run_id: str) -> None:
         run = await database_sync_to_async(find_run)(self.require_browser(), run_id)
@@ -187,7 +193,9 @@ class RelayConsumer(AsyncWebsocketConsumer):
                 await self.send_html(html)
         else:
             if run.id not in self.watching:
-                self.watchdogs.add(asyncio.create_task(self.watch_lease(run)))
+                watchdog = asyncio.create_task(self.watch_lease(run))
+                self.watchdogs.add(watchdog)
+                watchdog.add_done_callback(self.watchdogs.discard)
             self.watching[run.id] = run.channel
             await self.channel_layer.send(
                 run.channel, {"type": "run.attach", "viewer": self.channel_name}
