@@ -52,17 +52,28 @@ def postgres_url():
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
-def test_database_url_runs_on_postgres(postgres_url):
+@pytest.fixture
+def migrated_postgres(postgres_url):
+    """A fresh PostgreSQL database with every migration applied."""
     assert manage("migrate", "--noinput", DATABASE_URL=postgres_url).returncode == 0
+    return postgres_url
+
+
+def shell_on(database_url: str, code: str) -> str:
+    """What ``code`` prints, run by ``manage.py shell`` against ``database_url``."""
+    done = manage("shell", "-c", code, DATABASE_URL=database_url)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_database_url_runs_on_postgres(migrated_postgres):
     code = (
         "from django.db import connection\n"
         "from workbench.chat.models import Draft\n"
         "Draft.add_message('b' * 32, 'hé', None)\n"
         "print(Draft.of('b' * 32).column().request_messages(), connection.vendor)\n"
     )
-    done = manage("shell", "-c", code, DATABASE_URL=postgres_url)
-    assert done.returncode == 0, done.stderr
-    assert "[{'role': 'user', 'content': 'hé'}] postgresql" in done.stdout
+    assert "[{'role': 'user', 'content': 'hé'}] postgresql" in shell_on(migrated_postgres, code)
 
 
 def test_redis_url_selects_the_redis_channel_layer():
@@ -100,9 +111,8 @@ def test_trusted_origins_serve_websockets_and_csrf_and_keep_the_old_variable():
     )
 
 
-def test_first_writes_of_one_browser_at_once_on_postgres(postgres_url):
+def test_first_writes_of_one_browser_at_once_on_postgres(migrated_postgres):
     """Eight writes racing to create and change one draft: none fails, none is lost."""
-    assert manage("migrate", "--noinput", DATABASE_URL=postgres_url).returncode == 0
     code = (
         "from concurrent.futures import ThreadPoolExecutor\n"
         "from django.db import connection\n"
@@ -117,6 +127,4 @@ def test_first_writes_of_one_browser_at_once_on_postgres(postgres_url):
         "texts = [m['content'] for m in Draft.of('b' * 32).column().request_messages()]\n"
         "print(sorted(texts), Draft.objects.count())\n"
     )
-    done = manage("shell", "-c", code, DATABASE_URL=postgres_url)
-    assert done.returncode == 0, done.stderr
-    assert f"{sorted(f'm{i}' for i in range(8))} 1" in done.stdout
+    assert f"{sorted(f'm{i}' for i in range(8))} 1" in shell_on(migrated_postgres, code)

@@ -205,10 +205,11 @@ class PanelForm(forms.Form):
             parameters=parameters,
             message=data["message"] if "message" in self.data and "message" in data else None,
             revision=data["revision"],
-            errors={k.removeprefix(PARAM_PREFIX): " ".join(v) for k, v in self.errors.items()},
+            errors=self.refusal(),
         )
 
     def refusal(self) -> dict[str, str]:
+        """Why each refused field was refused, parameters by their own name."""
         return {k.removeprefix(PARAM_PREFIX): " ".join(v) for k, v in self.errors.items()}
 
 
