@@ -54,7 +54,9 @@ def test_an_image_becomes_a_link_to_it(markdown, link):
         ("p", {}),
         ("a", {"href": href, "rel": "noopener noreferrer nofollow"}),
     ]
-    assert f">{text}</a>" in render_markdown(markdown).replace("&amp;", "&")
+    html = render_markdown(markdown).replace("&amp;", "&")
+    assert f">{text}</a>" in html
+    assert html.count(href) == 2  # in the link and shown as text (its name or after it)
 
 
 def test_an_image_inside_a_link_is_its_alt_text():

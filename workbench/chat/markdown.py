@@ -30,22 +30,24 @@ from markdown_it.utils import EnvType, OptionsDict
 
 from workbench.limits import MARKDOWN_LIMIT
 
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 ALIGN_CLASSES = {"align-left", "align-center", "align-right"}  # see workbench.css
 
 
 def _image_as_link(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    """A link to the image, named by its alt text; inside a link (a badge),
-    the alt text alone, as links do not nest."""
+    """A link to the image, named by its alt text and followed by its URL (so
+    the reader sees where it points without loading it); inside a link (a
+    badge), the alt text alone, as links do not nest."""
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     text = escapeHtml(self.renderInlineAsText(token.children or [], options, env) or src)
     in_link = sum(t.nesting for t in tokens[:idx] if t.type in {"link_open", "link_close"})
     if in_link or not src:
         return text
-    return f'<a href="{escapeHtml(src)}">{text}</a>'
+    url = escapeHtml(src)
+    return f'<a href="{url}">{text}</a>' + ("" if text == url else f" ({url})")
 
 
 def _cell_with_align_class(
