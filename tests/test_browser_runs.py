@@ -223,7 +223,9 @@ def test_a_model_link_is_stored_by_the_first_look_at_the_api_tab(page: Page, fak
     with page.expect_response("**/workbench/draft"):
         page.get_by_role("textbox", name="System prompt").fill("x")
     page.goto("/workbench?model=fake-chat")  # pre-selected, not stored
+    expect(page.locator("#preselected")).to_contain_text("chosen by the link")
     page.get_by_role("tab", name="API").click()
+    expect(page.locator("#preselected")).to_have_count(0)  # stored now: the note goes
     page.get_by_role("tab", name="JSON").click()
     expect(page.locator("#panel-code-json")).to_contain_text('"model": "fake-chat"')
     assert page.url.endswith("/workbench")

@@ -88,6 +88,7 @@
     const form = document.getElementById("workbench-form");
     if (!form || !form.hasAttribute("data-preselected")) return;
     form.removeAttribute("data-preselected");
+    document.getElementById("preselected")?.remove(); // "kept once you…": it is now
     // A Run carries the model itself; any other first action stores it now.
     if (event.type !== "htmx:wsBeforeSend" && event.detail.elt !== form) htmx.trigger(form, "change");
     history.replaceState(null, "", location.pathname);
