@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "workbench.catalog",
     "workbench.snippets",
     "workbench.chat",
+    "workbench.library",
     "workbench.relay",
     "workbench.localmodel",
 ]
@@ -218,6 +219,11 @@ WORKBENCH_MAX_SOCKETS_PER_BROWSER = int(os.environ.get("WORKBENCH_MAX_SOCKETS_PE
 WORKBENCH_MAX_SOCKETS_PER_ADDRESS = int(os.environ.get("WORKBENCH_MAX_SOCKETS_PER_ADDRESS", "64"))
 WORKBENCH_MAX_RUNS_PER_ADDRESS = int(os.environ.get("WORKBENCH_MAX_RUNS_PER_ADDRESS", "16"))
 WORKBENCH_TRUSTED_PROXIES = env_list("WORKBENCH_TRUSTED_PROXIES")
+# Saved sessions and share links (README, "Saving and sharing"): drafts of
+# anonymous browsers with nothing saved are deleted after WORKBENCH_DRAFT_DAYS
+# by `manage.py purgedrafts`; WORKBENCH_PUBLIC_LINKS=0 forbids links for anyone.
+WORKBENCH_DRAFT_DAYS = int(os.environ.get("WORKBENCH_DRAFT_DAYS", "30"))
+WORKBENCH_PUBLIC_LINKS = env_bool("WORKBENCH_PUBLIC_LINKS", True)
 WORKBENCH_CACHE_DIR = Path(
     os.environ.get("WORKBENCH_CACHE_DIR", Path.home() / ".cache" / "workbench")
 )

@@ -3,4 +3,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("workbench.chat.urls")),
     path("", include("workbench.catalog.urls")),
+    path("", include("workbench.library.urls")),
 ]

@@ -66,6 +66,11 @@ class Catalog:
         local = [m for m in self.models.values() if m.provider == "local"]
         return (local or list(self.models.values()))[0]
 
+    def stand_in(self, model_id: str, url: str = "") -> Model | None:
+        """What loads a body naming ``model_id`` in its place: None when the catalog
+        has that model, else the closest (see ``Column.from_body``)."""
+        return None if self.get(model_id) else self.closest(model_id, url)
+
     def closest(self, model_id: str, url: str = "") -> Model:
         """The model a pasted id most likely means, when the catalog has no such id.
 

@@ -23,6 +23,11 @@ def from_cookies(cookies: Mapping[str, str]) -> str | None:
     return value if _VALID.fullmatch(value) else None
 
 
+def new_browser(request: HttpRequest) -> None:
+    """From now on this is another browser (its cookie is replaced by the response)."""
+    request.browser = secrets.token_urlsafe(24)
+
+
 class BrowserMiddleware:
     """Sets ``request.browser`` and gives a new browser its cookie."""
 
@@ -31,9 +36,12 @@ class BrowserMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         known = from_cookies(request.COOKIES)
-        request.browser = known or secrets.token_urlsafe(24)
-        response = self.get_response(request)
         if known is None:
+            new_browser(request)
+        else:
+            request.browser = known
+        response = self.get_response(request)
+        if request.browser != known:
             response.set_cookie(
                 COOKIE,
                 request.browser,

@@ -63,8 +63,10 @@ class ImportReport:
 
 
 def import_notices(request: HttpRequest) -> dict[str, str]:
-    """The page's ``notice`` and ``model_question`` from the Import just made, if any."""
-    notices = {}
+    """The page's ``notice`` and ``model_question`` from the action just made (an
+    Import, opening a session), if any; several notices are read as one."""
+    notices: dict[str, str] = {}
     for message in messages.get_messages(request):
-        notices["model_question" if MODEL_QUESTION in message.tags else "notice"] = str(message)
+        key = "model_question" if MODEL_QUESTION in message.tags else "notice"
+        notices[key] = f"{notices[key]} {message}" if key in notices else str(message)
     return notices

@@ -91,6 +91,14 @@ class Draft(models.Model):
     # an autosave from before that cannot put the sent text back.
     revision = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    # The saved session this draft edits (None: not saved yet), and the account
+    # the browser was signed in to when the draft was last claimed.
+    session = models.ForeignKey(
+        "library.Session", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"Draft {self.pk} ({len(self.columns)} columns)"
@@ -118,6 +126,7 @@ class Draft(models.Model):
         return draft
 
     CHANGED = ["columns", "pending", "revision", "updated_at"]  # what a change may touch
+    SWITCHED = [*CHANGED, "session"]  # ...and what opening another session touches
 
     def _store(self) -> None:
         """Save a change of a locked draft: its conversation, box and revision only."""
@@ -227,7 +236,13 @@ class Draft(models.Model):
         draft._put(0, column)
         draft._store()
         Run.objects.create(
-            id=run_id, draft=draft, column=0, body=body, channel=channel, lease_until=lease_end()
+            id=run_id,
+            draft=draft,
+            session_id=draft.session_id,
+            column=0,
+            body=body,
+            channel=channel,
+            lease_until=lease_end(),
         )
         new = list(enumerate(column.messages))[first:]
         return RunStart(run_id, draft, column.provider, body, new, removed, bool(text))
@@ -246,7 +261,9 @@ class Draft(models.Model):
         if run is None:
             return None
         run.record(outcome)
-        draft = cls.objects.select_for_update().get(pk=run.draft_id)
+        draft = cls.objects.select_for_update().filter(pk=run.draft_id).first()
+        if draft is None:
+            return None
         column = draft.column(run.column)
         answer = message("assistant", outcome.text, outcome.status, run=run_id)
         if outcome.error:
@@ -354,13 +371,28 @@ class Draft(models.Model):
         draft._store()
         return draft
 
+    def _idle(self) -> None:
+        """Refuse a change of the whole conversation while an answer streams in it."""
+        self._reap()
+        if self._streaming_run():
+            raise RefusedChange(BUSY)
+
+    def has_work(self) -> bool:
+        """Whether there is anything here a person would miss: turns, a system
+        prompt or text in the Message box (a model choice alone is not work)."""
+        columns = [self.column(i) for i in range(len(self.columns))]
+        return bool(self.pending.strip()) or any(c.messages or c.system_prompt for c in columns)
+
+    def load(self, columns: list[dict[str, Any]], pending: str, session: Any) -> None:
+        """Show another conversation (a locked draft; the caller stores it with SWITCHED)."""
+        self.columns, self.pending, self.session = columns, pending, session
+        self.revision += 1  # pages showing the old conversation are out of date
+
     @classmethod
     @transaction.atomic
     def clear(cls, browser: str) -> "Draft":
         draft = cls._locked(browser)
-        draft._reap()
-        if draft._streaming_run():
-            raise RefusedChange(BUSY)
+        draft._idle()
         column = draft.column()
         column.messages = []
         draft._put(0, column)
@@ -385,9 +417,10 @@ class Draft(models.Model):
         """
         column, pending = Column.from_body(body, stand_in)
         draft = cls._locked(browser)
-        draft._reap()
-        if draft._streaming_run():
-            raise RequestError({"run": BUSY})
+        try:
+            draft._idle()
+        except RefusedChange as exc:
+            raise RequestError({"run": str(exc)}) from None
         draft._put(0, column)
         draft.pending = pending
         draft.revision += 1
@@ -420,7 +453,12 @@ class Run(models.Model):
     """
 
     id = models.CharField(primary_key=True, max_length=32)
-    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="runs")
+    # A run outlives its draft (housekeeping deletes old drafts) in the
+    # history of the session it was made in.
+    draft = models.ForeignKey(Draft, null=True, on_delete=models.SET_NULL, related_name="runs")
+    session = models.ForeignKey(
+        "library.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="runs"
+    )
     column = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.STREAMING)
     body = models.JSONField()

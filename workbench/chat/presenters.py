@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from workbench.catalog.entries import Model
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
-from workbench.chat.conversation import Message, Status
+from workbench.chat.conversation import Column, Message, Status
 from workbench.chat.forms import PanelForm
 from workbench.chat.markdown import RENDERER_VERSION, render_answer
 from workbench.chat.models import Draft
@@ -51,7 +51,32 @@ def page_context(
         "active_run": next(iter(live), None),
         "errors": errors or form.refusal(),
         "max_frame_bytes": MAX_FRAME_BYTES,
+        **session_state(draft),
     }
+
+
+def session_state(draft: Draft) -> dict[str, Any]:
+    """Which saved session the draft edits, and whether it has changed since its Save."""
+    session = draft.session if draft.session_id else None
+    if session is None:
+        return {"session": None, "unsaved": draft.has_work()}
+    return {"session": session, "unsaved": not session.saved or session.differs_from(draft)}
+
+
+def conversation_view(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A stored conversation, read-only (a saved session, a shared revision): per
+    column its model, system prompt, parameters and messages as the workbench shows them."""
+    views = []
+    for data in columns:
+        column = Column.from_json(data)
+        views.append(
+            {
+                "model": column.model,
+                "column": column,
+                "messages": [message_view(i, m) for i, m in enumerate(column.messages)],
+            }
+        )
+    return views
 
 
 def answer_html(m: Message, live_text: str | None = None) -> SafeString:

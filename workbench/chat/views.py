@@ -163,9 +163,7 @@ def import_request(request: HttpRequest) -> HttpResponse:
     """
     try:  # parse_pasted refuses what is too long or too deep to read
         pasted = parse_pasted(request.POST.get("import_text", ""))
-        asked = str(pasted.body.get("model", ""))
-        known = get_catalog().get(asked)
-        stand_in = None if known else get_catalog().closest(asked, pasted.url)
+        stand_in = get_catalog().stand_in(str(pasted.body.get("model", "")), pasted.url)
         draft = Draft.load_body(request.browser, pasted.body, stand_in)
     except (UnreadableSnippet, RequestError) as exc:
         problem = "; ".join(exc.errors.values()) if isinstance(exc, RequestError) else str(exc)

@@ -1,0 +1,153 @@
+"""Save, the Library, and a session's run history.
+
+Every view finds sessions and runs through ``Owner``: someone else's id
+answers 404, exactly like an id that does not exist.
+"""
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from workbench.catalog.registry import get_catalog
+from workbench.catalog.request import RequestError
+from workbench.chat.forms import PanelForm
+from workbench.chat.models import Draft, RefusedChange, Run
+from workbench.chat.presenters import conversation_view, page_context
+from workbench.chat.views import refuse
+from workbench.library.forms import RenameForm
+from workbench.library.models import Session
+from workbench.library.owner import Owner
+from workbench.snippets.render import render_snippets
+
+PER_PAGE = 50
+
+
+def _session(request: HttpRequest, session_id: UUID) -> Session:
+    try:
+        return Session.objects.owned_by(Owner.of(request)).get(pk=session_id)
+    except Session.DoesNotExist:
+        raise Http404("No such session.") from None
+
+
+def _run(request: HttpRequest, run_id: str) -> Run:
+    mine = Session.objects.owned_by(Owner.of(request))
+    run = Run.objects.filter(pk=run_id, session__in=mine).select_related("session").first()
+    if run is None:
+        raise Http404("No such run.")
+    return run
+
+
+@require_GET
+def library(request: HttpRequest) -> HttpResponse:
+    """My sessions, newest first; ``?q=`` searches titles and text."""
+    query = request.GET.get("q", "").strip()[:200]
+    found = Session.objects.owned_by(Owner.of(request)).search(query)
+    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    editing = Draft.of(request.browser).session_id
+    return render(
+        request, "library/library.html", {"page": page, "query": query, "editing": editing}
+    )
+
+
+@require_POST
+def save(request: HttpRequest) -> HttpResponse:
+    """Save (or, with ``as_new``, Save as new): the panel as posted, then the draft."""
+    before = Draft.of(request.browser)
+    panel = PanelForm(request.POST, column=before.column()).panel()
+    if panel:  # what the page shows, even if its last autosave is still on its way
+        Draft.save_panel(request.browser, panel)
+    try:
+        session = Session.save_draft(Owner.of(request), as_new=bool(request.POST.get("as_new")))
+    except RefusedChange as exc:
+        return refuse(str(exc))
+    draft = Draft.of(request.browser)
+    ctx = {**page_context(draft), "notice": f"Saved as “{session.title}”."}
+    return render(request, "library/envelopes/saved.html", ctx)
+
+
+def to_workbench(request: HttpRequest, kept: Session | None) -> HttpResponse:
+    """Back to the workbench, now showing another conversation; say where the work
+    that was on screen went, if it was kept."""
+    if kept is not None:
+        messages.info(request, f"Your unsaved work is kept in the Library as “{kept.title}”.")
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("workbench"))
+    return redirect("workbench")
+
+
+@require_POST
+def new(request: HttpRequest) -> HttpResponse:
+    try:
+        kept = Session.start_new(Owner.of(request))
+    except RefusedChange as exc:
+        return refuse(str(exc))
+    return to_workbench(request, kept)
+
+
+@require_POST
+def open_session(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    session = _session(request, session_id)
+    try:
+        kept = Session.open(Owner.of(request), session.pk)
+    except RefusedChange as exc:
+        messages.error(request, str(exc))
+        return redirect("library")
+    messages.success(request, f"Opened “{session.title}”.")
+    return to_workbench(request, kept)
+
+
+@require_http_methods(["GET", "POST"])
+def session_detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """A session: its conversation, its runs, and (POST) a new title."""
+    session = _session(request, session_id)
+    form = RenameForm(request.POST or None, initial={"title": session.title})
+    if request.method == "POST" and form.is_valid():
+        Session.rename(Owner.of(request), session.pk, form.cleaned_data["title"])
+        messages.success(request, "Renamed.")
+        return redirect("session-detail", session.pk)
+    runs = session.runs.order_by("-started_at")
+    columns = conversation_view(session.columns)
+    ctx = {"session": session, "columns": columns, "form": form, "runs": runs}
+    return render(request, "library/session.html", ctx, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """GET asks to confirm; POST deletes the session and its runs."""
+    session = _session(request, session_id)
+    if request.method == "POST":
+        Session.remove(Owner.of(request), session.pk)
+        messages.success(request, f"Deleted “{session.title}”.")
+        return redirect("library")
+    return render(request, "library/delete.html", {"session": session})
+
+
+@require_GET
+def run_code(request: HttpRequest, run_id: str) -> HttpResponse:
+    """A run's exact request body as code, as the API tab shows it."""
+    run = _run(request, run_id)
+    catalog = get_catalog()
+    asked = str(run.body.get("model", ""))
+    provider = catalog.provider_of(catalog.get(asked) or catalog.closest(asked))
+    snippets = render_snippets(provider, run.body)
+    return render(request, "library/run_code.html", {"run": run, "snippets": snippets})
+
+
+@require_POST
+def run_restore(request: HttpRequest, run_id: str) -> HttpResponse:
+    """Load a run's body into the workbench, through Import's loader."""
+    run = _run(request, run_id)
+    try:
+        kept = Session.restore(Owner.of(request), run.body)
+    except (RefusedChange, RequestError) as exc:
+        problem = "; ".join(exc.errors.values()) if isinstance(exc, RequestError) else str(exc)
+        messages.error(request, f"Could not restore that run: {problem}")
+        return redirect("session-detail", run.session_id)
+    messages.success(request, "The run's request is in the workbench, as it was sent.")
+    return to_workbench(request, kept)
