@@ -55,6 +55,12 @@
     if (["run", "regenerate"].includes(parameters.type)) {
       // Pressed once is enough: the server's answer enables what fits next.
       for (const id of ["run", "regenerate"]) document.getElementById(id).disabled = true;
+      // A run changes the conversation: it is not what was saved any more.
+      const state = document.getElementById("session-state");
+      if (state && state.dataset.unsaved === "false" && state.textContent.trim()) {
+        state.dataset.unsaved = "true";
+        state.textContent = "unsaved changes";
+      }
     }
   });
 })();
