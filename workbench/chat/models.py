@@ -457,7 +457,7 @@ class Run(models.Model):
     # history of the session it was made in.
     draft = models.ForeignKey(Draft, null=True, on_delete=models.SET_NULL, related_name="runs")
     session = models.ForeignKey(
-        "library.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="runs"
+        "library.Session", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
     column = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.STREAMING)

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from workbench.catalog.registry import get_catalog
-from workbench.chat.conversation import Column
+from workbench.chat.conversation import Column, Status
 from workbench.chat.models import Draft, Run
 from workbench.library.owner import Owner
 
@@ -202,10 +202,14 @@ class Session(models.Model):
         return session
 
     @classmethod
+    @transaction.atomic
     def remove(cls, owner: Owner, session_id: Any) -> None:
         """Delete one of the owner's sessions with its runs (DoesNotExist if not theirs).
-        A draft editing it keeps its conversation, as not saved."""
-        cls.objects.owned_by(owner).get(pk=session_id).delete()
+        A draft editing it keeps its conversation, as not saved, and an answer
+        streaming into it finishes there (its run is let go, not deleted)."""
+        session = cls.objects.owned_by(owner).select_for_update().get(pk=session_id)
+        session.runs.exclude(status=Status.STREAMING).delete()
+        session.delete()
 
     @classmethod
     @transaction.atomic
