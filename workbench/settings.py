@@ -5,6 +5,7 @@ DEBUG off unless asked for. With DEBUG off a real SECRET_KEY is required.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     "workbench.library",
     "workbench.relay",
     "workbench.localmodel",
+    "workbench.accounts",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "workbench.chat.current.BrowserMiddleware",
+    "workbench.accounts.middleware.LoginRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lockout into its page
 ]
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_FORM_BYTES
@@ -90,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "workbench.accounts.context.accounts",
             ],
         },
     },
@@ -227,6 +233,43 @@ WORKBENCH_PUBLIC_LINKS = env_bool("WORKBENCH_PUBLIC_LINKS", True)
 WORKBENCH_CACHE_DIR = Path(
     os.environ.get("WORKBENCH_CACHE_DIR", Path.home() / ".cache" / "workbench")
 )
+
+# Accounts (README, "Accounts"): Django's own users. Sign-up is open or closed;
+# with WORKBENCH_REQUIRE_LOGIN nothing but the account pages, /healthz and static
+# files answers an anonymous visitor (workbench/accounts/middleware.py).
+WORKBENCH_SIGNUP = os.environ.get("WORKBENCH_SIGNUP", "open").strip().lower() or "open"
+if WORKBENCH_SIGNUP not in {"open", "closed"}:
+    raise ImproperlyConfigured(
+        f"WORKBENCH_SIGNUP must be 'open' or 'closed', not {os.environ['WORKBENCH_SIGNUP']!r}."
+    )
+WORKBENCH_REQUIRE_LOGIN = env_bool("WORKBENCH_REQUIRE_LOGIN", False)
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "workbench"
+LOGOUT_REDIRECT_URL = "workbench"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+# Login rate-limiting (django-axes): 5 failed log-ins for one username from one
+# client address lock that pair out for 15 minutes (each further try restarts
+# the wait); a successful log-in clears the count. The address is the one the
+# relay's quotas use, so X-Forwarded-For counts only from WORKBENCH_TRUSTED_PROXIES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "workbench.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "workbench.accounts.lockout.locked_out"
+AXES_VERBOSE = False  # no banner on every start-up; lockouts are still logged
 
 LOGGING = {
     "version": 1,
