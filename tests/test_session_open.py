@@ -1,8 +1,8 @@
 """Opening a session, New, and what happens to the work on screen."""
 
 import pytest
-from django.contrib.auth import get_user_model, login
-from django.test import Client, RequestFactory
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from tests.drafts import put_messages, stored
 from tests.library_helpers import saved_session
@@ -80,9 +80,35 @@ def test_logging_in_moves_the_browser_s_sessions_and_draft_to_the_account():
     client = Client()
     session = saved_session(client)
     user = get_user_model().objects.create_user("ada", password="pw-123456789")
-    request = RequestFactory().get("/")
-    request.browser, request.session = client.cookies["workbench_browser"].value, client.session
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post("/accounts/login/", {"username": "ada", "password": "pw-123456789"})
+    assert response.status_code == 302
     session.refresh_from_db()
     assert session.user_id == user.pk and session.browser == ""
     assert stored(client).user_id == user.pk
+
+
+def test_signing_up_moves_them_too():
+    client = Client()
+    session = saved_session(client)
+    form = {
+        "username": "grace",
+        "password1": "a-long-pass-phrase-9",
+        "password2": "a-long-pass-phrase-9",
+    }
+    assert client.post("/accounts/signup/", form).status_code == 302
+    session.refresh_from_db()
+    assert session.user.username == "grace"
+
+
+def test_logging_out_starts_a_new_browser_that_sees_nothing_of_the_account():
+    client = Client()
+    user = get_user_model().objects.create_user("ada", password="pw-123456789")
+    client.post("/accounts/login/", {"username": "ada", "password": "pw-123456789"})
+    saved_session(client, "Private notes", user_id=user.pk)
+    before = client.cookies["workbench_browser"].value
+    client.post("/accounts/logout/")
+    after = client.cookies["workbench_browser"].value
+    assert after != before
+    page = client.get("/").content.decode()
+    assert "Private notes" not in page and "New session" in page
+    assert "Private notes" not in client.get("/library").content.decode()
