@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "workbench.snippets",
     "workbench.chat",
     "workbench.library",
+    "workbench.sharing",
     "workbench.relay",
     "workbench.localmodel",
 ]
