@@ -157,6 +157,7 @@ def my_links_page(
         .select_related("session")
         .defer("session__columns", "session__text", "session__pending")
         .annotate(revision_count=Count("revisions"))
+        .order_by("-created_at")
     )
     page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
     items = []
@@ -203,7 +204,7 @@ def shared(request: HttpRequest, link_id: str, number: int | None = None) -> Htt
         return redirect_to_login(request.get_full_path())
     numbers = list(link.revisions.values_list("number", "created_at"))
     latest = numbers[-1][0] if numbers else 0
-    revision = link.revisions.filter(number=number or latest).first()
+    revision = link.revisions.filter(number=latest if number is None else number).first()
     if revision is None:
         raise Http404("No such revision.")
     if not mine and request.method == "GET":
