@@ -106,6 +106,9 @@ class Link(models.Model):
     def latest(self) -> "Revision":
         return self.revisions.order_by("-number").first()
 
+    def latest_number(self) -> int:
+        return self.revisions.aggregate(n=Max("number"))["n"] or 0
+
     # -- changes (each in one transaction) ------------------------------------
 
     @classmethod
@@ -161,10 +164,9 @@ class Link(models.Model):
 
     def _publish(self, session: Session) -> "Revision":
         """The session's state as the next revision (the link is locked or new)."""
-        last = self.revisions.aggregate(n=Max("number"))["n"] or 0
         return Revision.objects.create(
             link=self,
-            number=last + 1,
+            number=self.latest_number() + 1,
             title=session.title,
             columns=session.columns,
             pending=session.pending,

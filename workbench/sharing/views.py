@@ -78,7 +78,7 @@ def share(request: HttpRequest) -> HttpResponse:
     if created:
         notice = f"Shared: {link.audience_text().lower()} can open it."
     else:
-        number = link.latest().number
+        number = link.latest_number()
         notice = (
             f"This session is already shared: the link shows revision {number}. "
             "Update link publishes what is on screen now."
@@ -221,7 +221,10 @@ def shared(request: HttpRequest, link_id: str, number: int | None = None) -> Htt
     }
     response = render(request, "sharing/shared.html", ctx)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"  # the link is not passed on to where one goes
+    # The link is never passed on to another site. Not "no-referrer": Chromium then
+    # sends "Origin: null" with the page's own Open in Workbench form, which the CSRF
+    # check rightly refuses. Set here, whatever SECURE_REFERRER_POLICY becomes.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
