@@ -4,6 +4,7 @@ import pytest
 
 from tests.drafts import put_messages
 from tests.sharing_helpers import HX, conversation, share, update
+from tests.test_settings import migrated_postgres, postgres_url, shell_on  # noqa: F401 (fixtures)
 from workbench.library.models import Session
 from workbench.sharing.models import Link
 
@@ -59,3 +60,30 @@ def test_update_of_a_revoked_link_is_404(client):
 def test_update_is_post_only(client):
     link = share(client)
     assert client.get(f"/links/{link.pk}/update").status_code == 405
+
+
+def test_shares_and_updates_at_once_on_postgres(migrated_postgres):  # noqa: F811
+    """Eight Shares racing make one link; eight Updates racing make eight revisions,
+    numbered without a gap or a repeat (each locks the draft, then the link)."""
+    code = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from django.db import connection\n"
+        "from workbench.chat.models import Draft\n"
+        "from workbench.library.owner import Owner\n"
+        "from workbench.sharing.models import Link\n"
+        "owner = Owner('b' * 32)\n"
+        "Draft.add_message(owner.browser, 'hello', None)\n"
+        "def at_once(change):\n"
+        "    def one(i):\n"
+        "        try:\n"
+        "            return change()\n"
+        "        finally:\n"
+        "            connection.close()\n"
+        "    with ThreadPoolExecutor(8) as pool:\n"
+        "        return list(pool.map(one, range(8)))\n"
+        "ids = {link.pk for link, _ in at_once(lambda: Link.share(owner))}\n"
+        "link = Link.objects.get()\n"
+        "at_once(lambda: Link.update(owner, link.pk))\n"
+        "print(len(ids), list(link.revisions.values_list('number', flat=True)))\n"
+    )
+    assert f"1 {list(range(1, 10))}" in shell_on(migrated_postgres, code)
