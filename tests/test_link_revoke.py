@@ -47,3 +47,15 @@ def test_revoking_twice_is_404(client):
     client.post(f"/links/{link.pk}/revoke")
     assert client.post(f"/links/{link.pk}/revoke").status_code == 404
     assert client.get(f"/links/{link.pk}/revoke").status_code == 404
+
+
+def test_deleting_the_session_says_its_live_link_stops_working_and_it_does(client):
+    link = share(client)
+    confirm = client.get(f"/library/{link.session_id}/delete").content.decode()
+    assert "and its share links stop working" in confirm
+    client.post(f"/links/{link.pk}/revoke")
+    confirm = client.get(f"/library/{link.session_id}/delete").content.decode()
+    assert "share links" not in confirm  # a revoked link has stopped already
+    live = share(client)
+    client.post(f"/library/{live.session_id}/delete")
+    assert client.get(f"/s/{live.pk}").status_code == 404
