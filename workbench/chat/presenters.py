@@ -4,6 +4,7 @@ Kept apart from the views because the relay renders the same fragments (a
 finished answer, an error) from outside any request.
 """
 
+import json
 from typing import Any
 
 from django.utils.html import escape, linebreaks
@@ -73,6 +74,8 @@ def conversation_view(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 "model": column.model,
                 "column": column,
+                # as they are sent (true, not Python's True)
+                "parameters": {k: json.dumps(v) for k, v in column.parameters.items()},
                 "messages": [message_view(i, m) for i, m in enumerate(column.messages)],
             }
         )
