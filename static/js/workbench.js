@@ -119,8 +119,8 @@
   });
 })();
 
-// API tab: Copy puts the exact snippet text on the clipboard; the snippet tab
-// chosen stays chosen when the server refreshes the snippets.
+// API tab: the snippet tab chosen stays chosen when the server refreshes the
+// snippets (Copy is static/js/copy.js).
 (function () {
   let chosenSnippet = null;
   document.addEventListener("tab:selected", (event) => {
@@ -134,26 +134,6 @@
   document.addEventListener("htmx:afterSettle", () => {
     const tab = chosenSnippet && document.getElementById(chosenSnippet);
     if (tab && tab.getAttribute("aria-selected") !== "true") tab.click();
-  });
-  async function copy(text) {
-    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
-    const area = Object.assign(document.createElement("textarea"), { value: text });
-    document.body.append(area);
-    area.select();
-    document.execCommand("copy");
-    area.remove();
-  }
-  document.addEventListener("click", async (event) => {
-    const button = event.target.closest("button.copy");
-    if (!button) return;
-    const status = button.parentElement.querySelector(".copied");
-    try {
-      await copy(document.getElementById(button.dataset.copy).value);
-      status.textContent = "Copied";
-    } catch (error) {
-      status.textContent = `Copy failed: ${error.message}`;
-    }
-    setTimeout(() => { status.textContent = ""; }, 2000);
   });
 })();
 
