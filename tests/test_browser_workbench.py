@@ -111,17 +111,22 @@ def test_more_parameters_and_model_switch(page: Page, fake):
     expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("7")
 
 
-@pytest.mark.parametrize(("config", "model", "message"), ERRORS)
-def test_each_error_class_is_shown_in_the_conversation(
-    page: Page, fake, cutter, config, model, message
-):
+@pytest.mark.parametrize(("config", "model", "message", "text_first"), ERRORS)
+def test_each_error_class_is_shown(page: Page, fake, cutter, config, model, message, text_first):
+    """After some text, in the answer's card; before any, in a notice, with no answer."""
     import html
 
     fake.configure(**config)
     open_workbench(page, model)
     run(page, "Hi")
-    failed = page.locator(f"{ANSWER}[data-status=error]")
-    expect(failed.get_by_role("alert")).to_contain_text(html.unescape(message), timeout=15_000)
+    if text_first:
+        failed = page.locator(f"{ANSWER}[data-status=error]")
+        expect(failed.get_by_role("alert")).to_contain_text(html.unescape(message), timeout=15_000)
+        return
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text(html.unescape(message), timeout=15_000)
+    expect(page.locator(ANSWER)).to_have_count(0)
+    expect(page.locator("article[data-role=user]")).to_have_text(re.compile("Hi"))
 
 
 def test_model_markup_is_inert(page: Page, fake):

@@ -154,4 +154,11 @@
   document.addEventListener("htmx:sendError", () => {
     say("Could not reach the server: check the connection, then try again.");
   });
+  // Dismiss empties the notice (and so hides itself): focus goes on to the Message box.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button.dismiss");
+    if (!button) return;
+    document.getElementById(button.getAttribute("aria-controls")).textContent = "";
+    document.getElementById("message").focus();
+  });
 })();

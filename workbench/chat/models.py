@@ -18,7 +18,7 @@ from django.utils import timezone
 from workbench.catalog.entries import Model, Provider
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
-from workbench.chat.conversation import Column, Message, Status, message
+from workbench.chat.conversation import Column, Message, Status, failed_before_text, message
 from workbench.chat.markdown import RENDERER_VERSION
 
 # The workbench streams unless the person turns it off (the API default is off).
@@ -76,6 +76,16 @@ class Refusal:
 
 class RefusedChange(Exception):
     """An edit the draft cannot take now; the message is for the person."""
+
+
+@dataclass
+class Deleted:
+    """A message taken out of the conversation, and where it was: enough to put it back."""
+
+    message: Message
+    index: int
+    after: str | None  # the id of the message just before it, if any
+    before: str | None  # and of the one just after it
 
 
 def lease_end() -> dt.datetime:
@@ -237,10 +247,13 @@ class Draft(models.Model):
     def finish_run(
         cls, run_id: str, outcome: "Outcome", html: str = ""
     ) -> tuple[int, Message] | None:
-        """Store the answer where its placeholder is; None if the draft is gone.
+        """Store the answer where its placeholder is: (its index, the answer); None
+        if the draft is gone. The Run records the outcome either way.
 
         If the placeholder was deleted meanwhile, the answer goes at the end:
-        an answer that cost time and tokens is never dropped.
+        an answer that cost time and tokens is never dropped. A run that failed
+        before any text leaves no answer (``failed_before_text``): its
+        placeholder goes, and the answer returned, at the index it had, is not kept.
         """
         run = Run.objects.select_for_update().filter(pk=run_id).first()
         if run is None:
@@ -255,7 +268,11 @@ class Draft(models.Model):
         if html:
             answer["html"], answer["html_version"] = html, RENDERER_VERSION
         index = column.find_run(run_id)
-        if index is None:
+        if failed_before_text(outcome.status, outcome.text):
+            if index is not None:
+                del column.messages[index]
+            index = len(column.messages) if index is None else index
+        elif index is None:
             column.messages.append(answer)
             index = len(column.messages) - 1
         else:
@@ -322,10 +339,34 @@ class Draft(models.Model):
 
     @classmethod
     @transaction.atomic
-    def delete_message(cls, browser: str, message_id: str) -> "Draft":
+    def delete_message(cls, browser: str, message_id: str) -> tuple["Draft", Deleted]:
+        """Take a message out; what was taken, and from where, to undo it."""
         draft = cls._locked(browser)
         column, index = draft._editable(message_id)
-        del column.messages[index]
+        ids = [m["id"] for m in column.messages]
+        after, before = (ids[index - 1] if index else None), next(iter(ids[index + 1 :]), None)
+        deleted = Deleted(column.messages.pop(index), index, after, before)
+        draft._put(0, column)
+        draft._store()
+        return draft, deleted
+
+    @classmethod
+    @transaction.atomic
+    def restore_message(cls, browser: str, deleted: Deleted) -> "Draft":
+        """Undo a delete: the message goes back just after the one it followed (first if
+        it followed none), else just before the one that followed it, else at the
+        place it had (or last)."""
+        draft = cls._locked(browser)
+        column = draft.column()
+        if column.find(deleted.message["id"]) is not None:
+            raise RefusedChange("That message is back already.")
+        after = column.find(deleted.after) if deleted.after else -1
+        before = column.find(deleted.before) if deleted.before else None
+        if after is not None:
+            index = after + 1
+        else:
+            index = before if before is not None else min(deleted.index, len(column.messages))
+        column.messages.insert(index, deleted.message)
         draft._put(0, column)
         draft._store()
         return draft

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
+from workbench.chat import undo
 from workbench.chat.forms import MessageForm, PanelForm
 from workbench.chat.imported import MODEL_QUESTION, ImportReport, import_notices
 from workbench.chat.models import Draft, RefusedChange
@@ -118,13 +119,36 @@ def _conversation_changed(
         draft = change(request.browser, *args)
     except RefusedChange as exc:
         return refuse(str(exc))
-    ctx = {**page_context(draft), "cleared_box": cleared_box}
+    return _changed(request, draft, cleared_box=cleared_box)
+
+
+def _changed(request: HttpRequest, draft: Draft, **extra: Any) -> HttpResponse:
+    """The conversation as it now is; ``extra``: the notice (cleared if not given) and more."""
+    ctx = {**page_context(draft), **extra}
     return render(request, ENVELOPES + "conversation_changed.html", ctx)
 
 
 @require_POST
 def message_delete(request: HttpRequest, message_id: str) -> HttpResponse:
-    return _conversation_changed(request, Draft.delete_message, message_id)
+    """Delete a message; the notice says so and offers to undo it."""
+    try:
+        draft, deleted = Draft.delete_message(request.browser, message_id)
+    except RefusedChange as exc:
+        return refuse(str(exc))
+    n = deleted.index + 1
+    notice = f"Deleted {deleted.message['role']} message {n}."
+    return _changed(request, draft, notice=notice, undo=undo.token(request.browser, deleted))
+
+
+@require_POST
+def message_restore(request: HttpRequest) -> HttpResponse:
+    """Undo a delete: the message goes back where it was."""
+    try:
+        deleted = undo.deleted_from(request.browser, request.POST.get("deleted", ""))
+        draft = Draft.restore_message(request.browser, deleted)
+    except RefusedChange as exc:
+        return refuse(str(exc))
+    return _changed(request, draft, notice="Message restored.")
 
 
 @require_POST
