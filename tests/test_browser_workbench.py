@@ -172,3 +172,40 @@ def test_numbers_step_finely_and_sliders_are_reachable(page: Page):
     expect(slider).to_be_focused()
     slider.press("ArrowRight")
     expect(temperature).to_have_value("0.82")
+
+
+def test_defaults_are_said_not_shown_as_values_and_reset_goes_back_to_them(page: Page):
+    open_workbench(page)
+    temperature = page.get_by_role("spinbutton", name="Temperature")
+    expect(temperature).to_have_value("")  # nothing typed: nothing sent
+    assert temperature.get_attribute("placeholder") is None
+    expect(page.locator("#help-param-temperature")).to_contain_text("Default: 1.")
+    reset = page.get_by_role("button", name="Reset Temperature")
+    expect(reset).to_be_disabled()
+    with page.expect_response("**/workbench/draft"):
+        temperature.fill("0.3")
+    slider = page.get_by_role("slider", name="Temperature")
+    expect(slider).to_have_value("0.3")
+    expect(reset).to_be_enabled()
+
+    def saves_no_temperature(response) -> bool:  # not the save of 0.3 as the box loses focus
+        form = parse_qs(response.request.post_data or "", keep_blank_values=True)
+        return response.url.endswith("/workbench/draft") and form["param-temperature"] == [""]
+
+    with page.expect_response(saves_no_temperature):
+        reset.click()
+    expect(temperature).to_have_value("")
+    expect(temperature).to_be_focused()
+    expect(slider).to_have_value("1")
+    expect(reset).to_be_disabled()
+    page.reload()
+    expect(page.get_by_role("spinbutton", name="Temperature")).to_have_value("")
+
+
+def test_number_boxes_are_one_width_with_or_without_a_slider(page: Page):
+    open_workbench(page)
+    widths = {
+        name: page.get_by_role("spinbutton", name=name).bounding_box()["width"]
+        for name in ("Temperature", "Max tokens", "Top P")
+    }
+    assert len(set(widths.values())) == 1, widths
