@@ -70,6 +70,13 @@ def test_workbench_with_conversation_and_api_tab(shown: Page, fake):
     shown.get_by_role("tab", name="API").click()
     expect(shown.get_by_role("tab", name="cURL")).to_be_visible()
     found["api tab"] = violations(shown)
+    shown.get_by_text("Import a request").click()
+    shown.get_by_role("textbox", name="Paste a cURL command").fill(
+        '[{"role": "user", "content": "x"}]'
+    )
+    shown.get_by_role("button", name="Import").click()
+    expect(shown.get_by_role("button", name="Replace conversation")).to_be_visible()
+    found["import question"] = violations(shown)
     assert_none(found)
 
 

@@ -122,7 +122,7 @@ async def test_empty_conversation_is_refused_beside_message(fake):
 @pytest.mark.parametrize(
     ("frame", "reason"),
     [
-        ("not json", "The frame is not valid JSON: Expecting value"),
+        ("not json", "The frame is not valid JSON at line 1, column 1: a value is missing"),
         ("[" * 100_000, "The frame is nested deeper than 100 levels."),
         ('{"message": "cut \\ud83d"}', "The frame holds a lone surrogate \\ud83d at message."),
         ('{"n": 1e999}', "too large to read"),

@@ -167,11 +167,12 @@
   document.addEventListener("htmx:sendError", () => {
     say("Could not reach the server: check the connection, then try again.");
   });
-  // Dismiss empties the notice (and so hides itself): focus goes on to the Message box.
+  // Dismiss (the notice's) and Cancel (Import's question) empty what they control, and
+  // so hide themselves: focus goes on to the Message box, or where data-then says.
   document.addEventListener("click", (event) => {
     const button = event.target.closest("button.dismiss");
     if (!button) return;
     document.getElementById(button.getAttribute("aria-controls")).textContent = "";
-    document.getElementById("message").focus();
+    document.getElementById(button.dataset.then || "message").focus();
   });
 })();

@@ -78,6 +78,14 @@ class RefusedChange(Exception):
     """An edit the draft cannot take now; the message is for the person."""
 
 
+class Occupied(Exception):
+    """An Import that was to ask first found something there: what it would replace."""
+
+    def __init__(self, column: Column, pending: str):
+        super().__init__("the workbench holds a conversation")
+        self.column, self.pending = column, pending
+
+
 @dataclass
 class Deleted:
     """A message taken out of the conversation, and where it was: enough to put it back."""
@@ -416,19 +424,23 @@ class Draft(models.Model):
     @classmethod
     @transaction.atomic
     def load_body(
-        cls, browser: str, body: dict[str, Any], stand_in: Model | None = None
+        cls, browser: str, body: dict[str, Any], stand_in: Model | None = None, *, ask: bool = False
     ) -> "Draft":
         """Replace the conversation with a request body's (``Column.from_body``,
         with ``stand_in`` for a model the catalog does not have).
 
         Raises RequestError, and changes nothing, when the body does not fit
-        a model or an answer is streaming.
+        a model or an answer is streaming; with ``ask``, raises Occupied when
+        there are messages, a system prompt or a Message box to replace.
         """
         column, pending = Column.from_body(body, stand_in)
         draft = cls._locked(browser)
         draft._reap()
         if draft._streaming_run():
             raise RequestError({"run": BUSY})
+        there = draft.column()
+        if ask and (there.messages or there.system_prompt or draft.pending):
+            raise Occupied(there, draft.pending)
         draft._put(0, column)
         draft.pending = pending
         draft.revision += 1

@@ -19,8 +19,13 @@ from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat import undo
 from workbench.chat.forms import MessageForm, PanelForm
-from workbench.chat.imported import MODEL_QUESTION, ImportReport, import_notices
-from workbench.chat.models import Draft, RefusedChange
+from workbench.chat.imported import (
+    MODEL_QUESTION,
+    ImportReport,
+    import_notices,
+    replaced_by_import,
+)
+from workbench.chat.models import Draft, Occupied, RefusedChange
 from workbench.chat.presenters import api_view, message_view, page_context
 from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 
@@ -183,18 +188,24 @@ def import_request(request: HttpRequest) -> HttpResponse:
     On success the page reloads with the imported state and says what was
     loaded; a model the catalog lacks is replaced by the closest, and the
     page asks about it. On failure only the reason is shown, and nothing on
-    screen changes.
+    screen changes. A conversation already there is replaced only once the
+    person says so (``replace``).
     """
     try:  # parse_pasted refuses what is too long or too deep to read
         pasted = parse_pasted(request.POST.get("import_text", ""))
         asked = str(pasted.body.get("model", ""))
         known = get_catalog().get(asked)
         stand_in = None if known else get_catalog().closest(asked, pasted.url)
-        draft = Draft.load_body(request.browser, pasted.body, stand_in)
+        ask = not request.POST.get("replace")
+        draft = Draft.load_body(request.browser, pasted.body, stand_in, ask=ask)
+    except Occupied as there:
+        what = replaced_by_import(there.column, there.pending)
+        question = f"Import replaces what is on the workbench: {what}. Replace it?"
+        return render(request, PAGE + "#import-reply", {"import_question": question})
     except (UnreadableSnippet, RequestError) as exc:
         problem = "; ".join(exc.errors.values()) if isinstance(exc, RequestError) else str(exc)
         ctx = {"import_error": f"Could not import: {problem}"}
-        return render(request, PAGE + "#import-error", ctx)
+        return render(request, PAGE + "#import-reply", ctx)
     report = ImportReport(pasted, draft.column(), draft.pending)
     messages.success(request, report.loaded())
     if stand_in:
