@@ -53,6 +53,7 @@ def test_stop_closes_the_upstream_within_a_second_and_keeps_partial(page: Page, 
     stopped = page.locator(f"{ANSWER}[data-status=stopped]")
     expect(stopped).to_contain_text("stopped")
     expect(stopped).to_contain_text("tok2")
+    expect(stopped.locator("dt:text-is('Finish reason') + dd")).to_have_text("stopped")
     records = fake.wait_for(lambda r: r and r[0]["disconnected_at"], timeout=3)
     assert records[0]["disconnected_at"] is not None
     assert records[0]["disconnected_at"] - clicked < 1.0
