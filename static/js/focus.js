@@ -17,7 +17,7 @@
     }
     const card = gone.closest("article.message");
     const now = card && document.getElementById(card.id);
-    if (now) return now.querySelector("textarea") || now.querySelector(".message-actions button");
+    if (now) return now.querySelector("textarea") || now.querySelector(".message-actions .edit");
     const same = gone.id && document.getElementById(gone.id);
     if (same && !same.disabled) return same;
     return document.getElementById(NEXT[gone.id] || "message");
