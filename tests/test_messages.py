@@ -1,10 +1,13 @@
 """Editing the conversation: edit, change role, delete, add, clear."""
 
+import json
 import re
 
 import pytest
+from django.core import signing
 
 from tests.drafts import put_messages, stored
+from workbench.chat import undo
 from workbench.chat.conversation import Status, message
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +98,10 @@ def test_undo_is_refused_when_forged_or_from_another_browser(client, ids):
         "theirs"
     ]
     assert contents(client) == ["two"]
+    browser = client.cookies["workbench_browser"].value
+    assert browser not in json.dumps(signing.loads(token, salt=undo.SALT + browser))  # http-only
+    browser = client.cookies["workbench_browser"].value
+    assert browser not in json.dumps(signing.loads(token, salt=undo.SALT + browser))  # http-only
 
 
 def test_a_streaming_answer_cannot_be_edited_or_deleted(client):
