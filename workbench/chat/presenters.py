@@ -15,7 +15,7 @@ from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.conversation import Column, Message, Status
 from workbench.chat.forms import PanelForm
-from workbench.chat.markdown import RENDERER_VERSION, render_answer
+from workbench.chat.markdown import RENDERER_VERSION, is_plain, render_answer
 from workbench.chat.models import Draft
 from workbench.limits import MAX_FRAME_BYTES
 from workbench.snippets.render import render_snippets
@@ -105,6 +105,9 @@ def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> 
         "html": html,
         "streaming": streaming,
         "badge": Status(m["status"]).label.lower() if badge else "",
+        # The text as written, for "Copy message N" (static/js/copy.js); text too long
+        # to render is shown as written, and is copied from the page.
+        "source": not streaming and not is_plain(m["content"]),
     }
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from workbench.chat import current
+from workbench.chat.conversation import failed_before_text, message
 from workbench.chat.forms import PanelForm, as_multivalue
 from workbench.chat.models import Draft, Refusal, Run
 from workbench.limits import MAX_FRAME_BYTES
@@ -248,9 +249,13 @@ def find_run(browser: str, run_id: str) -> Run | None:
 
 
 def ended_run(browser: str, run_id: str) -> list[str]:
+    """How a run that has ended ended: its answer, or why it has none."""
     draft = Draft.settle(browser)
     column = draft.column()
     index = column.find_run(run_id)
-    if index is None:
-        return [frames.notice("That answer was removed: reload the page.")]
-    return frames.finished(run_id, index, column.messages[index])
+    if index is not None:
+        return frames.finished(run_id, index, column.messages[index])
+    run = find_run(browser, run_id)
+    if run is not None and failed_before_text(run.status, run.text):  # it left no answer
+        return [frames.failed(run_id, message("assistant", "", run.status, error=run.error))]
+    return [frames.notice("That answer was removed: reload the page.")]

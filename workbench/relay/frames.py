@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from workbench.chat.conversation import Message
+from workbench.chat.conversation import Message, failed_before_text
 from workbench.chat.markdown import is_plain
 from workbench.chat.models import Draft, Refusal, RunStart
 from workbench.chat.presenters import announcement, message_view, page_context
@@ -25,8 +25,10 @@ SNAPSHOT = re.compile(
     r'^<div class="content" id="answer-(\w+)" hx-swap-oob="true">(.*)</div>$', re.S
 )
 STARTED = re.compile(r'<article class="message" id="run-(\w+)"')
+# A run's last frame: its answer in place of the streaming card, or (failed before
+# any text) the card deleted.
 FINISHED = re.compile(
-    r'data-status="(done|stopped|interrupted|error)" hx-swap-oob="outerHTML:#run-(\w+)"'
+    r'data-status="(done|stopped|interrupted|error)" hx-swap-oob="(?:outerHTML|delete):#run-(\w+)"'
 )
 NOTICE = re.compile(
     r'<p id="notice" class="notice" role="status" hx-swap-oob="true">(.*?)</p>', re.S
@@ -73,8 +75,11 @@ def finished(run_id: str, index: int, answer: Message) -> list[str]:
     """The answer as rendered when its run ended, in place of its streaming card.
 
     A long answer (plain text) could make one frame too large: its card goes
-    first with an empty text, then the text follows in pieces.
+    first with an empty text, then the text follows in pieces. A run that
+    failed before any text has no answer to show (``failed``).
     """
+    if failed_before_text(answer["status"], answer["content"]):
+        return [failed(run_id, answer)]
     view = message_view(index, answer)
     ctx = {
         "oob": True,
@@ -87,6 +92,19 @@ def finished(run_id: str, index: int, answer: Message) -> list[str]:
     target = f"content-{answer['id']}"
     view["html"] = mark_safe(f'<p class="plain" id="{target}"></p>')
     return [render_to_string("relay/finished.html", ctx), *_appended(target, answer["content"])]
+
+
+def failed(run_id: str, answer: Message) -> str:
+    """A run that failed before any text: its streaming card goes, the reason is
+    shown in the notice (and announced), and the user's turn stays to send again."""
+    ctx = {
+        "oob": True,
+        "run_id": run_id,
+        "notice": f"No answer: {answer.get('error', '')} "
+        "Your message is kept: Regenerate sends it again.",
+        "announcement": announcement(answer),
+    }
+    return render_to_string("relay/failed.html", ctx)
 
 
 def conversation(draft: Draft) -> str:
