@@ -47,18 +47,17 @@ MARKING_FIXTURES = {
 }
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m deselects by them
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        names = set(getattr(item, "fixturenames", ()))
-        for fixture, marker in MARKING_FIXTURES.items():
-            if fixture in names:
-                item.add_marker(marker)
-        cls = getattr(item, "cls", None)
-        if item.get_closest_marker("django_db") or (
-            cls is not None and issubclass(cls, TransactionTestCase)  # Django's TestCase too
-        ):
-            item.add_marker("database")
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Marks each test as it is collected, before -m selects by the markers."""
+    names = set(getattr(item, "fixturenames", ()))
+    for fixture, marker in MARKING_FIXTURES.items():
+        if fixture in names:
+            item.add_marker(marker)
+    cls = getattr(item, "cls", None)
+    if item.get_closest_marker("django_db") or (
+        cls is not None and issubclass(cls, TransactionTestCase)  # Django's TestCase too
+    ):
+        item.add_marker("database")
 
 
 def pytest_report_header() -> str:
@@ -67,8 +66,8 @@ def pytest_report_header() -> str:
     return "database: SQLite"
 
 
-@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
-def sort_browser_tests_last(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright's sync API keeps an event loop running in
     the main thread from its first use on, and no async test can start after."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
