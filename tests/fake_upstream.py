@@ -5,6 +5,7 @@ is set over HTTP, so a test in another process can script it:
 
 - ``POST /_control/config`` with JSON: ``tokens`` (count), ``rate`` (tokens per
   second, 0 = no pause), ``ttft`` (seconds before the first token),
+  ``after_first`` (seconds of silence after the first token),
   ``content`` (a text whose words are the tokens), ``usage`` (send usage),
   ``fault`` (see FAULTS), ``stamp`` (each token is ``@<unix time it was sent> ``,
   for measuring delays). Resets what was recorded.
@@ -62,6 +63,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "tokens": 20,
     "rate": 0,
     "ttft": 0.0,
+    "after_first": 0.0,
     "content": None,
     "usage": True,
     "fault": None,
@@ -207,6 +209,8 @@ class FakeUpstream:
             finish = ODD_FINISH[i % len(ODD_FINISH)] if fault == "finish_odd" else None
             if not await event(json.dumps(chunk(model, delta_of(fault, word), finish))):
                 return
+            if i == 0 and cfg["after_first"]:
+                await asyncio.sleep(cfg["after_first"])
             if cfg["rate"]:
                 await asyncio.sleep(1 / cfg["rate"])
         if fault == "no_done":

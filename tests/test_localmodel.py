@@ -169,10 +169,11 @@ async def test_stop_closes_the_request_on_the_real_server(local_server):
     await comm.send_to(text_data=json.dumps({"type": "stop", "run": run_id}))
     stopped_at = time.monotonic()
     assert status_of(await until_finished(comm)) == "stopped"
-    while processing() and time.monotonic() - stopped_at < 5:
+    # The slot goes idle when the request is closed, long before the 4,000
+    # tokens asked for (a wait, not a measurement: tests assert no timings).
+    while processing() and time.monotonic() - stopped_at < 10:
         await asyncio.sleep(0.05)
     assert not processing()
-    assert time.monotonic() - stopped_at < 1.0
     await comm.disconnect()
 
 
