@@ -16,6 +16,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.library_helpers import browser_of, owner_of
 from tests.relay_helpers import connect, run_frame, start_draft, until_finished
 from tests.test_hostile_import import values as hostile_json
 from workbench.chat import current
@@ -39,16 +40,6 @@ FIGURES = {
     "tokens_per_second": 100.0,
     "finish_reason": "stop",
 }
-
-
-def browser_of(client) -> str:
-    if current.COOKIE not in client.cookies:
-        client.get("/library")
-    return client.cookies[current.COOKIE].value
-
-
-def owner_of(client, user=None) -> Owner:
-    return Owner(browser_of(client), user.pk if user else None)
 
 
 def make_session(
@@ -764,7 +755,7 @@ def test_nobody_else_can_export_a_session(client, django_user_model):
     owner = django_user_model.objects.create_user("owner", password="pw-12345678")
     other = django_user_model.objects.create_user("other", password="pw-12345678")
     client.force_login(owner)
-    mine = make_session(owner_of(client, owner))
+    mine = make_session(owner_of(client, owner.pk))
     browsers = make_session(owner_of(Client()))  # some browser's, no account
     assert client.get(f"/library/{mine.pk}/export").status_code == 200
     assert client.get(f"/library/{browsers.pk}/export").status_code == 404
