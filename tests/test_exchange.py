@@ -12,7 +12,7 @@ from urllib.parse import unquote
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -816,3 +816,15 @@ def test_the_readme_example_is_a_file_that_imports():
     assert session.title == "Capitals" and session.pending == "And of Spain?"
     assert session.columns[0]["model_id"] == "gpt-4.1-mini" and not session.stand_ins
     assert session.runs[0].key == session.columns[0]["messages"][1]["run"]
+
+
+@override_settings(WORKBENCH_REQUIRE_LOGIN=True)
+def test_with_login_required_anonymous_export_and_import_go_to_log_in(client, django_user_model):
+    user = django_user_model.objects.create_user("owner", password="pw-12345678")
+    session = make_session(owner_of(Client(), user.pk))
+    before = rows()
+    r = client.get(f"/library/{session.pk}/export")
+    assert r.status_code == 302 and r.url.startswith("/accounts/login/")
+    r = upload(client, valid())
+    assert r.status_code == 302 and r.url.startswith("/accounts/login/")
+    assert rows() == before
