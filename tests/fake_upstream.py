@@ -51,6 +51,7 @@ FAULTS = {
     "finish_odd",  # finish_reason as a number, a list, an object, true...
     "empty_body",  # 200 with no body at all
     "only_done",  # an SSE stream of just "data: [DONE]"
+    "echo_key",  # a 401 whose message repeats the Authorization header it got
 }
 FAULT_TAG = re.compile(r"\[fault=(\w+)\]")
 SPLIT_SURROGATE = ["smile ", "\ud83d", "\ude00", " done"]  # "smile 😀 done", split
@@ -118,6 +119,10 @@ class FakeUpstream:
         self.requests.append(record)
         fault = request_fault(record["body"]) or self.config["fault"]
         cfg = {**self.config, "fault": fault}
+        if fault == "echo_key":
+            sent = record["headers"].get("authorization", "")
+            err = {"error": {"message": f"Incorrect API key provided: {sent}", "type": "fake"}}
+            return await respond(send, 401, err)
         if fault in _HTTP_FAULTS:
             status, message = _HTTP_FAULTS[fault]
             headers = [(b"retry-after", b"7")] if status == 429 else []

@@ -402,7 +402,7 @@ def message_3(data):
 
 
 BROKEN = [
-    ("not json at all", "The file is not valid JSON: Expecting value"),
+    ("not json at all", "The file is not valid JSON at line 1, column 1: a value is missing"),
     ("", "The file is not valid JSON"),
     (b"\xff\xfe{}", "The file is not UTF-8 text: byte 0 cannot be read"),
     ("42", "The file holds a number: neither a Workbench session file"),

@@ -59,8 +59,11 @@ async def test_a_planted_key_is_nowhere(fake, caplog, monkeypatch):
     comm = await connect(draft)
     await comm.send_to(text_data=run_frame("a question", model="fake-keyed"))
     await until_finished(comm)
-    await comm.disconnect()
     assert fake.requests()[-1]["headers"]["authorization"] == f"Bearer {PLANTED}"  # it was used
+    # An upstream that repeats the key in its error: the error is kept, the key is not.
+    await comm.send_to(text_data=run_frame("[fault=echo_key] again", model="fake-keyed"))
+    await until_finished(comm)
+    await comm.disconnect()
 
     def the_rest() -> None:
         client = Client()
@@ -68,7 +71,9 @@ async def test_a_planted_key_is_nowhere(fake, caplog, monkeypatch):
         model = {"model": "fake-keyed", "message": ""}
         assert client.post("/library/save", model).status_code == 200
         assert client.post("/links/share", model).status_code == 200
-        session, link, run = Session.objects.get(), Link.objects.get(), Run.objects.get()
+        session, link = Session.objects.get(), Link.objects.get()
+        run, refused = Run.objects.order_by("started_at")
+        assert "Incorrect API key provided: Bearer [an API key, removed]" in refused.error
         exported = client.get(f"/library/{session.pk}/export").content.decode()
         assert json.loads(exported)["runs"][0]["text"] == "an answer"
         everything = {"rows": every_row(), **every_page(client, session, link, run)}

@@ -155,7 +155,9 @@ def export(session: Session) -> dict[str, Any]:
 
 def export_text(session: Session) -> str:
     """The file's text: JSON, readable (indented, characters as they are)."""
-    return _without_keys(json.dumps(export(session), ensure_ascii=False, indent=2) + "\n")
+    return get_catalog().without_keys(
+        json.dumps(export(session), ensure_ascii=False, indent=2) + "\n"
+    )
 
 
 def filename(title: str) -> str:
@@ -174,17 +176,6 @@ def _column_out(data: dict[str, Any]) -> dict[str, Any]:
 
 def _time(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
-
-
-def _without_keys(text: str) -> str:
-    """The text without any API key this server holds. No field of a session holds
-    one by design; an upstream's error message, stored as it came, could echo one."""
-    for provider in get_catalog().providers.values():
-        key = provider.api_key()
-        if key and len(key.strip()) >= 8:
-            for form in {key, json.dumps(key, ensure_ascii=False)[1:-1]}:
-                text = text.replace(form, "[an API key, removed]")
-    return text
 
 
 # -- import -------------------------------------------------------------------
