@@ -276,3 +276,16 @@ def audited_page(page, axe_script):
     """A page on which every navigation loads axe-core (see tests/axe.py)."""
     page.context.add_init_script(path=axe_script)
     return page
+
+
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+@pytest.fixture(params=[(s, c) for s in SIZES for c in ("light", "dark")], ids="-".join)
+def shown(request, audited_page):
+    """An audited page at each size, in each colour scheme: a view's axe scan runs in all four."""
+    size, scheme = request.param
+    width, height = SIZES[size]
+    audited_page.set_viewport_size({"width": width, "height": height})
+    audited_page.emulate_media(color_scheme=scheme)
+    return audited_page
