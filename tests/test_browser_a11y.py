@@ -31,7 +31,6 @@ def add(a, b):
 """
 
 
-
 def test_workbench_empty(shown: Page):
     open_workbench(shown)
     assert_none({"workbench": violations(shown)})

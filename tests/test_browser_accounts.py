@@ -12,8 +12,6 @@ from tests.axe import assert_none, violations
 pytestmark = pytest.mark.browser
 
 
-
-
 def someone() -> str:
     """A username no other test on the shared live server has used."""
     return f"u{uuid.uuid4().hex[:12]}"

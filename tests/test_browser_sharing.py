@@ -131,7 +131,6 @@ def test_link_options_in_the_session_bar_survive_an_autosave(page: Page, fake):
     expect(page.locator("#share-about")).to_contain_text("31 Dec 2999")  # nothing changed
 
 
-
 def test_axe_shared_page_my_links_and_the_share_controls(shown: Page, fake):
     url = share_conversation(shown, fake)
     shown.get_by_text("Link options", exact=True).click()
