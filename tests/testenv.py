@@ -52,6 +52,22 @@ provider = "fake"
 display_name = "Fake Chat"
 context_length = 4096
 
+# Three more models of the fake upstream, for comparisons (each scripted by its id).
+[[models]]
+id = "fake-a"
+provider = "fake"
+display_name = "Fake A"
+
+[[models]]
+id = "fake-b"
+provider = "fake"
+display_name = "Fake B"
+
+[[models]]
+id = "fake-c"
+provider = "fake"
+display_name = "Fake C"
+
 [[models]]
 id = "fake-keyed"
 provider = "fakekeyed"
