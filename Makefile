@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup lint bench screenshots clean
 
 $(PY):
 	"$$(bin/find-python)" -m venv $(VENV)
@@ -37,6 +37,11 @@ lint: $(STAMP)
 
 bench: setup
 	$(PY) bench/relay.py
+
+# The README's pictures (docs/screenshots/): the app with the fake upstream, in Chromium.
+screenshots: setup
+	bin/test-deps
+	$(PY) bin/screenshots
 
 clean:
 	rm -rf $(VENV) .staticfiles db.sqlite3

@@ -217,16 +217,21 @@ async def _collect(comm, run_id: str, seen: list[str], patience: float) -> bool:
 
 
 async def _stored(draft, run_id: str) -> tuple[str, str, str]:
-    """(status, message content, Run.text) as stored."""
+    """(status, message content, Run.text) as stored. A run that failed before any
+    text stores no message: its content is the Run's (none)."""
     from asgiref.sync import sync_to_async
 
+    from workbench.chat.conversation import failed_before_text
     from workbench.chat.models import Draft, Run
 
     def read() -> tuple[str, str, str]:
         run = Run.objects.get(pk=run_id)
         column = Draft.objects.get(pk=draft.pk).column(run.column)
         index = column.find_run(run_id)
-        content = column.messages[index]["content"] if index is not None else "<missing>"
+        if index is not None:
+            content = column.messages[index]["content"]
+        else:
+            content = "" if failed_before_text(run.status, run.text) else "<missing>"
         return run.status, content, run.text
 
     return await sync_to_async(read)()

@@ -13,7 +13,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient
 
 from workbench.chat import current
-from workbench.chat.conversation import Status
+from workbench.chat.conversation import Status, failed_before_text
 from workbench.chat.models import Draft, Run
 from workbench.relay import frames
 from workbench.relay.consumer import RelayConsumer
@@ -171,13 +171,19 @@ async def run_ended_well(draft: Draft, run_id: str, frames_seen: list[str]) -> d
     """The checks every run must pass however it ended; the stored answer.
 
     It has a final status (in the frames, the message and the Run), is not
-    left streaming, and what the page was shown is what was stored.
+    left streaming, and what the page was shown is what was stored. A run
+    that failed before any text stores no answer: its status, text and error
+    are the Run's, and its reason is in the page's notice.
     """
     stored = await reload(draft)
     run = await sync_to_async(Run.objects.get)(pk=run_id)
     column = stored.column(run.column)
-    answer = column.messages[column.find_run(run_id)]
     ended = status_of(frames_seen)
+    if failed_before_text(run.status, run.text):
+        assert column.find_run(run_id) is None and ended == Status.ERROR
+        assert html.escape(run.error) in frames.NOTICE.search(frames_seen[-1]).group(1)
+        return {"status": run.status, "content": run.text, "error": run.error}
+    answer = column.messages[column.find_run(run_id)]
     assert answer["status"] == run.status == ended != Status.STREAMING
     assert answer["content"] == run.text == delivered_text(frames_seen)
     return answer
@@ -199,49 +205,57 @@ def turns(draft: Draft, column: int = 0) -> list[dict]:
     ]
 
 
-# Every class of upstream failure: (fake upstream config, model, what the page says).
+# Every class of upstream failure: (fake upstream config, model, what the page says,
+# whether text came first). A run that failed after some text keeps it in an answer
+# card with the error; one that failed before any leaves no answer, only a notice.
 ERRORS = [
     (
         {"fault": "http_401"},
         "fake-chat",
         "Fake upstream refused the request (401): Incorrect API key provided.",
+        False,
     ),
-    ({"fault": "http_403"}, "fake-chat", "refused the request (403)"),
+    ({"fault": "http_403"}, "fake-chat", "refused the request (403)", False),
     (
         {"fault": "http_404"},
         "fake-chat",
         "does not know model &#x27;fake-chat&#x27; (404): The model does not exist.",
+        False,
     ),
     (
         {"fault": "http_400"},
         "fake-chat",
         "rejected the request (400): Invalid value for &#x27;temperature&#x27;",
+        False,
     ),
     (
         {"fault": "http_429"},
         "fake-chat",
         "rate-limiting requests (429): Rate limit reached for requests. Retry after 7 s.",
+        False,
     ),
-    ({"fault": "http_500"}, "fake-chat", "had a server error (500)"),
+    ({"fault": "http_500"}, "fake-chat", "had a server error (500)", False),
     (
         {"fault": "http_503"},
         "fake-chat",
         "had a server error (503): The engine is currently overloaded.",
+        False,
     ),
-    ({"fault": "html_error"}, "fake-chat", "had a server error (502): &lt;html&gt;"),
-    ({"tokens": 50, "rate": 100, "ttft": 0}, "fake-cut", "broke mid-answer"),
-    ({"fault": "stall"}, "fake-chat", "stopped sending mid-answer: nothing for 2 s"),
-    ({"fault": "no_done"}, "fake-chat", "The stream ended before the answer was complete."),
-    ({"fault": "garbage"}, "fake-chat", "a line that is not SSE"),
-    ({"fault": "bad_json"}, "fake-chat", "an event that is not JSON"),
+    ({"fault": "html_error"}, "fake-chat", "had a server error (502): &lt;html&gt;", False),
+    ({"tokens": 50, "rate": 100, "ttft": 0}, "fake-cut", "broke mid-answer", True),
+    ({"fault": "stall"}, "fake-chat", "stopped sending mid-answer: nothing for 2 s", True),
+    ({"fault": "no_done"}, "fake-chat", "The stream ended before the answer was complete.", True),
+    ({"fault": "garbage"}, "fake-chat", "a line that is not SSE", True),
+    ({"fault": "bad_json"}, "fake-chat", "an event that is not JSON", True),
     (
         {"fault": "error_event"},
         "fake-chat",
         "The model stopped with an error: Model overloaded mid-stream",
+        True,
     ),
-    ({"fault": "empty"}, "fake-chat", "The model returned an empty answer"),
-    ({"ttft": 3}, "fake-chat", "sent nothing for 2 s"),
-    ({}, "fake-nowhere", "Could not connect to Nowhere at http://127.0.0.1:"),
+    ({"fault": "empty"}, "fake-chat", "The model returned an empty answer", False),
+    ({"ttft": 3}, "fake-chat", "sent nothing for 2 s", False),
+    ({}, "fake-nowhere", "Could not connect to Nowhere at http://127.0.0.1:", False),
 ]
 
 

@@ -14,7 +14,9 @@ from tests.browser_helpers import ANSWER, open_workbench, run
 pytestmark = pytest.mark.browser
 
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
-MARKDOWN = """Here is **code**:
+MARKDOWN = """# A heading
+
+Here is **code**, from https://example.org/docs:
 
 ```python
 def add(a, b):
@@ -46,21 +48,35 @@ def test_workbench_empty(shown: Page):
 
 def test_workbench_with_conversation_and_api_tab(shown: Page, fake):
     open_workbench(shown)
-    fake.configure(fault="http_500")
+    fake.configure(fault="no_done")
     run(shown, "fail, please")
     expect(shown.locator(f"{ANSWER}[data-status=error]")).to_have_count(1)
     fake.configure(content=MARKDOWN)
     run(shown, "show me code")
     expect(shown.locator(f"{ANSWER}[data-status=done] pre")).to_have_count(1)
+    fake.configure(fault="http_500")
+    run(shown, "fail before any text")
+    expect(shown.get_by_role("button", name="Dismiss")).to_be_visible()
+    found = {"failure notice": violations(shown)}
+    shown.get_by_role("button", name="Delete user message 5").click()
+    expect(shown.get_by_role("button", name="Undo")).to_be_visible()
+    found["undo notice"] = violations(shown)
     fake.configure(tokens=1000, rate=20)
     run(shown, "go on")
     expect(shown.locator(f"{ANSWER}[data-status=streaming]")).to_contain_text("tok1")
-    found = {"conversation": violations(shown)}
+    found["conversation"] = violations(shown)
     shown.get_by_role("button", name="Stop").click()
     expect(shown.locator(f"{ANSWER}[data-status=stopped]")).to_have_count(1)
     shown.get_by_role("tab", name="API").click()
     expect(shown.get_by_role("tab", name="cURL")).to_be_visible()
     found["api tab"] = violations(shown)
+    shown.get_by_text("Import a request").click()
+    shown.get_by_role("textbox", name="Paste a cURL command").fill(
+        '[{"role": "user", "content": "x"}]'
+    )
+    shown.get_by_role("button", name="Import").click()
+    expect(shown.get_by_role("button", name="Replace conversation")).to_be_visible()
+    found["import question"] = violations(shown)
     assert_none(found)
 
 
@@ -94,5 +110,5 @@ def test_status_region_says_how_a_run_goes_not_its_text(page: Page, fake):
 
     fake.configure(fault="http_500")
     run(page, "fail")
-    expect(page.locator(f"{ANSWER}[data-status=error]")).to_have_count(1)
     expect(status).to_contain_text("Answer failed: Fake upstream had a server error (500)")
+    expect(page.locator(ANSWER)).to_have_count(1)  # a failure before any text stores none

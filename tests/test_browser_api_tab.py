@@ -6,6 +6,7 @@ import shlex
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser_helpers import ANSWER, open_workbench, run
 from tests.test_import_corpus import PASTES
 
 pytestmark = pytest.mark.browser
@@ -55,7 +56,7 @@ def test_import_from_the_api_tab_loads_the_request(page: Page, fake):
     )
     box.fill("not a request")
     page.get_by_role("button", name="Import").click()
-    expect(page.locator("#import-error")).to_contain_text("Could not import")
+    expect(page.locator("#import-reply")).to_contain_text("Could not import")
     expect(box).to_have_value("not a request")  # nothing lost
     body = {"model": "fake-chat", "messages": [{"role": "user", "content": "imported?"}], "seed": 5}
     box.fill(f"curl -X POST http://x -d '{json.dumps(body)}'")
@@ -66,11 +67,14 @@ def test_import_from_the_api_tab_loads_the_request(page: Page, fake):
     expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("5")
 
 
-def _import(page: Page, text: str) -> None:
+def _import(page: Page, text: str, replace: bool = False) -> None:
+    """Import ``text``; ``replace``: there is a conversation, and Import asks first."""
     page.get_by_role("tab", name="API").click()
     page.get_by_text("Import a request").click()
     page.get_by_role("textbox", name="Paste a cURL command").fill(text)
     page.get_by_role("button", name="Import").click()
+    if replace:
+        page.get_by_role("button", name="Replace conversation").click()
 
 
 def test_docs_examples_import_and_an_unknown_model_is_asked_about(page: Page, fake):
@@ -84,16 +88,41 @@ def test_docs_examples_import_and_an_unknown_model_is_asked_about(page: Page, fa
     )
     expect(page.get_by_role("checkbox", name="Stream")).not_to_be_checked()
 
-    _import(page, pastes["openai-reference-node-sdk-developer"])
+    _import(page, pastes["openai-reference-node-sdk-developer"], replace=True)
     expect(page.get_by_role("combobox", name="Model")).to_have_value("gpt-4.1")
     prompt = page.get_by_role("textbox", name="System prompt")
     expect(prompt).to_have_value("You are a helpful assistant.")
     expect(page.get_by_role("combobox", name="Sent as")).to_have_value("developer")
 
-    _import(page, pastes["groq-quickstart-curl"])
+    _import(page, pastes["groq-quickstart-curl"], replace=True)
     question = page.locator("#model-question")
     expect(question).to_contain_text("'llama-3.3-70b-versatile' is not in the catalog")
     expect(page.get_by_role("combobox", name="Model")).to_have_value("smollm2-135m-instruct")
     expect(page.get_by_role("textbox", name="Message")).to_have_value(
         "Explain the importance of fast language models"
+    )
+
+
+def test_import_asks_before_replacing_a_conversation_and_cancel_keeps_it(page: Page, fake):
+    fake.configure(content="an answer to keep")
+    open_workbench(page)
+    run(page, "a question to keep")
+    expect(page.locator(f"{ANSWER}[data-status=done]")).to_have_count(1)
+    body = {"model": "fake-chat", "messages": [{"role": "user", "content": "imported"}]}
+    _import(page, json.dumps(body))
+    reply = page.locator("#import-reply")
+    expect(reply).to_contain_text("Import replaces what is on the workbench: 2 messages.")
+    page.get_by_role("button", name="Cancel").click()
+    expect(reply).to_be_empty()
+    expect(page.get_by_role("textbox", name="Paste a cURL command")).to_be_focused()
+    page.get_by_role("tab", name="Chat").click()
+    expect(page.locator("article.message")).to_have_count(2)  # kept
+    page.get_by_role("tab", name="API").click()  # Import a request is still open
+    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Replace conversation").click()
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("imported")
+    expect(page.locator("article.message")).to_have_count(0)
+    expect(page.locator("#notice")).to_have_text(
+        "Loaded a JSON body for fake-chat: 1 message, 0 parameters. "
+        "Stream is off, as the pasted request does not ask for it."
     )

@@ -41,3 +41,29 @@ def test_models_list_filters_and_model_page_metrics(page: Page):
 
     page.get_by_role("link", name="Try in the Workbench").click()
     expect(page.get_by_role("combobox", name="Model")).to_have_value("gpt-4-1-2025-04-14")
+
+
+def test_the_model_count_is_read_out_as_filters_change(page: Page):
+    page.goto("/models")
+    count = page.get_by_role("status")
+    expect(count).to_have_text("")  # nothing said before anything changed
+    page.get_by_label("Search").fill("smol")
+    expect(count).to_have_text("1 model")
+    page.get_by_label("Search").fill("no such model at all")
+    expect(count).to_have_text("0 models")
+
+
+def test_each_example_on_a_model_page_has_copy(page: Page):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/models/gpt-4-1-2025-04-14")
+    for tab in ("Minimal", "Basic parameters", "All parameters"):
+        page.get_by_role("tab", name=tab).click()
+        panel = page.get_by_role("tabpanel", name=tab)
+        copies = panel.get_by_role("button", name="Copy", exact=True)
+        expect(copies).to_have_count(2)  # cURL and Python, each described by its heading
+        expect(copies.first).to_have_accessible_description("cURL")
+        copies.last.click()
+        expect(panel.get_by_role("status").last).to_have_text("Copied")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert "import requests" in copied
+        assert copied == panel.locator("textarea.raw").last.input_value()

@@ -69,10 +69,13 @@ def test_edit_focuses_the_box_escape_cancels_save_returns_to_the_message(page: P
     expect(edit).to_be_focused()
 
 
-def test_delete_moves_focus_to_the_message_box(page: Page, fake):
+def test_delete_moves_focus_to_undo_and_undo_to_the_message_box(page: Page, fake):
     answered(page, fake, "to be deleted")
     page.get_by_role("button", name="Delete assistant message 2").click()
     expect(page.locator(ANSWER)).to_have_count(0)
+    expect(page.get_by_role("button", name="Undo")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(ANSWER)).to_have_count(1)
     expect(page.get_by_role("textbox", name="Message")).to_be_focused()
 
 

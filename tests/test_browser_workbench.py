@@ -53,6 +53,7 @@ def test_stop_closes_the_upstream_within_a_second_and_keeps_partial(page: Page, 
     stopped = page.locator(f"{ANSWER}[data-status=stopped]")
     expect(stopped).to_contain_text("stopped")
     expect(stopped).to_contain_text("tok2")
+    expect(stopped.locator("dt:text-is('Finish reason') + dd")).to_have_text("stopped")
     records = fake.wait_for(lambda r: r and r[0]["disconnected_at"], timeout=3)
     assert records[0]["disconnected_at"] is not None
     assert records[0]["disconnected_at"] - clicked < 1.0
@@ -111,17 +112,22 @@ def test_more_parameters_and_model_switch(page: Page, fake):
     expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("7")
 
 
-@pytest.mark.parametrize(("config", "model", "message"), ERRORS)
-def test_each_error_class_is_shown_in_the_conversation(
-    page: Page, fake, cutter, config, model, message
-):
+@pytest.mark.parametrize(("config", "model", "message", "text_first"), ERRORS)
+def test_each_error_class_is_shown(page: Page, fake, cutter, config, model, message, text_first):
+    """After some text, in the answer's card; before any, in a notice, with no answer."""
     import html
 
     fake.configure(**config)
     open_workbench(page, model)
     run(page, "Hi")
-    failed = page.locator(f"{ANSWER}[data-status=error]")
-    expect(failed.get_by_role("alert")).to_contain_text(html.unescape(message), timeout=15_000)
+    if text_first:
+        failed = page.locator(f"{ANSWER}[data-status=error]")
+        expect(failed.get_by_role("alert")).to_contain_text(html.unescape(message), timeout=15_000)
+        return
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text(html.unescape(message), timeout=15_000)
+    expect(page.locator(ANSWER)).to_have_count(0)
+    expect(page.locator("article[data-role=user]")).to_have_text(re.compile("Hi"))
 
 
 def test_model_markup_is_inert(page: Page, fake):
@@ -167,3 +173,40 @@ def test_numbers_step_finely_and_sliders_are_reachable(page: Page):
     expect(slider).to_be_focused()
     slider.press("ArrowRight")
     expect(temperature).to_have_value("0.82")
+
+
+def test_defaults_are_said_not_shown_as_values_and_reset_goes_back_to_them(page: Page):
+    open_workbench(page)
+    temperature = page.get_by_role("spinbutton", name="Temperature")
+    expect(temperature).to_have_value("")  # nothing typed: nothing sent
+    assert temperature.get_attribute("placeholder") is None
+    expect(page.locator("#help-param-temperature")).to_contain_text("Default: 1.")
+    reset = page.get_by_role("button", name="Reset Temperature")
+    expect(reset).to_be_disabled()
+    with page.expect_response("**/workbench/draft"):
+        temperature.fill("0.3")
+    slider = page.get_by_role("slider", name="Temperature")
+    expect(slider).to_have_value("0.3")
+    expect(reset).to_be_enabled()
+
+    def saves_no_temperature(response) -> bool:  # not the save of 0.3 as the box loses focus
+        form = parse_qs(response.request.post_data or "", keep_blank_values=True)
+        return response.url.endswith("/workbench/draft") and form["param-temperature"] == [""]
+
+    with page.expect_response(saves_no_temperature):
+        reset.click()
+    expect(temperature).to_have_value("")
+    expect(temperature).to_be_focused()
+    expect(slider).to_have_value("1")
+    expect(reset).to_be_disabled()
+    page.reload()
+    expect(page.get_by_role("spinbutton", name="Temperature")).to_have_value("")
+
+
+def test_number_boxes_are_one_width_with_or_without_a_slider(page: Page):
+    open_workbench(page)
+    widths = {
+        name: page.get_by_role("spinbutton", name=name).bounding_box()["width"]
+        for name in ("Temperature", "Max tokens", "Top P")
+    }
+    assert len(set(widths.values())) == 1, widths

@@ -54,6 +54,8 @@ def test_import_loads_model_prompt_messages_parameters_and_message_box(client, d
         ("curl -X POST http://x", "Found a cURL command to http://x, but no body (-d or --json)."),
         ("curl -d 'unterminated", "could not be read as shell words"),
         ("def (:", "The Python code does not parse"),
+        ("hello, can you import this?", "This does not look like a request. Paste a cURL"),
+        ("https://api.openai.com/v1/chat/completions", "This does not look like a request."),
         (
             "requests.post(url, json=make_payload())",
             "The json= argument holds &#x27;make_payload()&#x27;, which is not a plain value",
@@ -74,8 +76,33 @@ def test_unreadable_paste_is_explained_and_nothing_changes(client, draft, text, 
     r = client.post("/workbench/import", {"import_text": text})
     assert r.status_code == 200
     html = r.content.decode()
-    assert 'id="import-error"' in html and "Could not import: " in html and reason in html
+    assert 'id="import-reply"' in html and "Could not import: " in html and reason in html
     assert stored(client).columns == before
+
+
+def test_import_asks_before_it_replaces_a_conversation(client, draft):
+    put_messages(client, message("user", "keep me"), message("assistant", "kept"))
+    client.post("/workbench/draft", {"model": "smollm2-135m-instruct", "system_prompt": "Rules"})
+    before = stored(client).columns
+    r = client.post("/workbench/import", {"import_text": json.dumps(BODY)})
+    html = r.content.decode()
+    assert r.status_code == 200 and 'id="import-reply"' in html
+    assert (
+        "Import replaces what is on the workbench: 2 messages and the system prompt. "
+        "Replace it?" in html
+    )
+    assert ">Replace conversation</button>" in html and 'hx-vals=\'{"replace": "1"}\'' in html
+    assert stored(client).columns == before  # nothing replaced yet
+    r = client.post("/workbench/import", {"import_text": json.dumps(BODY), "replace": "1"})
+    assert r.status_code == 204 and r["HX-Redirect"] == "/workbench"
+    assert stored(client).column().system_prompt == "Be brief."
+
+
+def test_a_paste_that_cannot_load_says_why_before_asking(client, draft):
+    put_messages(client, message("user", "keep me"))
+    r = client.post("/workbench/import", {"import_text": json.dumps({**BODY, "temperature": 9})})
+    assert "Temperature must be at most 2" in r.content.decode()
+    assert "Replace it?" not in r.content.decode()
 
 
 def test_openai_sdk_call_with_extra_body_is_read():

@@ -1,8 +1,13 @@
 """Editing the conversation: edit, change role, delete, add, clear."""
 
+import json
+import re
+
 import pytest
+from django.core import signing
 
 from tests.drafts import put_messages, stored
+from workbench.chat import undo
 from workbench.chat.conversation import Status, message
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +44,64 @@ def test_delete_and_missing_message(client, ids):
     assert contents(client) == ["two"]
     assert client.post(f"/workbench/messages/{ids[0]}/delete").status_code == 400
     assert client.post("/workbench/messages/nope/delete").status_code == 400
+
+
+def undo_token(response) -> str:
+    """The signed message the notice's Undo button posts back."""
+    found = re.search(
+        r'id="undo" [^>]*hx-vals=\'\{"deleted": "([^"]+)"\}\'', response.content.decode()
+    )
+    assert found, "no Undo in the notice"
+    return found.group(1)
+
+
+def test_undo_puts_a_deleted_message_back_where_it_was(client, ids):
+    r = client.post(f"/workbench/messages/{ids[0]}/delete")
+    notice = re.search(r'<p id="notice"[^>]*>(.*?)</p>', r.content.decode(), re.S).group(1)
+    assert notice.startswith("Deleted user message 1. <button")
+    token = undo_token(r)
+    client.post("/workbench/messages/add", {"message": "three"})
+    r = client.post("/workbench/messages/restore", {"deleted": token})
+    assert r.status_code == 200 and ">Message restored.</p>" in r.content.decode()
+    restored = stored(client).column().messages
+    assert [m["content"] for m in restored] == ["one", "two", "three"]
+    assert restored[0]["id"] == ids[0]  # the same message, not a copy
+    again = client.post("/workbench/messages/restore", {"deleted": token})
+    assert again.status_code == 400 and "back already" in again.content.decode()
+
+
+def test_undo_follows_the_message_before_it_or_keeps_its_place(client, ids):
+    """Deleted after "one", restored after "one" wherever that is; if "one" is gone
+    too, at its old place."""
+    client.post("/workbench/messages/add", {"message": "three"})
+    token = undo_token(client.post(f"/workbench/messages/{ids[1]}/delete"))
+    put_messages(client, message("user", "zero"), *stored(client).column().messages)
+    client.post("/workbench/messages/restore", {"deleted": token})
+    assert contents(client) == ["zero", "one", "two", "three"]
+    token = undo_token(client.post(f"/workbench/messages/{ids[1]}/delete"))
+    client.post(f"/workbench/messages/{ids[0]}/delete")
+    client.post("/workbench/messages/restore", {"deleted": token})
+    assert contents(client) == ["zero", "two", "three"]
+
+
+def test_undo_is_refused_when_forged_or_from_another_browser(client, ids):
+    from django.test import Client
+
+    token = undo_token(client.post(f"/workbench/messages/{ids[0]}/delete"))
+    forged = token.replace(token[5], "A" if token[5] != "A" else "B", 1)
+    r = client.post("/workbench/messages/restore", {"deleted": forged})
+    assert r.status_code == 400 and "not valid" in r.content.decode()
+    other = Client()
+    put_messages(other, message("user", "theirs"))
+    r = other.post("/workbench/messages/restore", {"deleted": token})
+    assert r.status_code == 400 and [m["content"] for m in stored(other).column().messages] == [
+        "theirs"
+    ]
+    assert contents(client) == ["two"]
+    browser = client.cookies["workbench_browser"].value
+    assert browser not in json.dumps(signing.loads(token, salt=undo.SALT + browser))  # http-only
+    browser = client.cookies["workbench_browser"].value
+    assert browser not in json.dumps(signing.loads(token, salt=undo.SALT + browser))  # http-only
 
 
 def test_a_streaming_answer_cannot_be_edited_or_deleted(client):

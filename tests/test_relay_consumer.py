@@ -7,6 +7,7 @@ import time
 from html.parser import HTMLParser
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from tests.relay_helpers import (
     ERRORS,
@@ -22,6 +23,7 @@ from tests.relay_helpers import (
     turns,
     until_finished,
 )
+from workbench.chat.models import Run
 from workbench.limits import MAX_FRAME_BYTES
 from workbench.relay.frames import FINISHED, NOTICE, SNAPSHOT, TEXT
 from workbench.relay.runs import FRAME_INTERVAL
@@ -120,7 +122,7 @@ async def test_empty_conversation_is_refused_beside_message(fake):
 @pytest.mark.parametrize(
     ("frame", "reason"),
     [
-        ("not json", "The frame is not valid JSON: Expecting value"),
+        ("not json", "The frame is not valid JSON at line 1, column 1: a value is missing"),
         ("[" * 100_000, "The frame is nested deeper than 100 levels."),
         ('{"message": "cut \\ud83d"}', "The frame holds a lone surrogate \\ud83d at message."),
         ('{"n": 1e999}', "too large to read"),
@@ -297,28 +299,64 @@ async def test_regenerate_replaces_the_last_answer(fake):
     await comm.disconnect()
 
 
-@pytest.mark.parametrize(("config", "model", "message"), ERRORS)
-async def test_each_error_is_shown_where_the_answer_would_be(fake, cutter, config, model, message):
+@pytest.mark.parametrize(("config", "model", "message", "text_first"), ERRORS)
+async def test_each_error_is_shown_where_the_answer_would_be(
+    fake, cutter, config, model, message, text_first
+):
+    """After some text: an answer card with that text and the error. Before any: no
+    answer (its card goes), the error in the notice, the user's turn kept."""
     fake.configure(**config)
     draft = await start_draft(model)
     comm = await connect(draft)
     await comm.send_to(text_data=run_frame("Hi", model=model))
-    await next_frame(comm)
+    run_id = run_id_of(await next_frame(comm))
     frames = await until_finished(comm)
     final = frames[-1]
     assert status_of(frames) == "error"
-    assert 'class="run-error" role="alert"' in final and message in final
-    answer = turns(await reload(draft))[-1]
-    assert answer["status"] == "error"
-    if model == "fake-cut" or config.get("fault") in (
-        "stall",
-        "no_done",
-        "garbage",
-        "bad_json",
-        "error_event",
-    ):
+    run = await sync_to_async(Run.objects.get)(pk=run_id)
+    assert run.status == "error" and message.split(":")[0] in html.escape(run.error)
+    if text_first:
+        assert 'class="run-error" role="alert"' in final and message in final
+        answer = turns(await reload(draft))[-1]
+        assert answer["status"] == "error"
         assert answer["content"].startswith("tok0")  # the partial answer is kept
         assert streamed_text(frames) == answer["content"]
+    else:
+        assert f'hx-swap-oob="delete:#run-{run_id}"' in final and "run-error" not in final
+        assert message in NOTICE.search(final).group(1)
+        assert "Regenerate sends it again" in final and "Total time" not in final
+        assert turns(await reload(draft)) == [{"role": "user", "content": "Hi", "status": "done"}]
+    await comm.disconnect()
+
+
+async def test_a_page_that_follows_a_run_failed_before_text_is_told_so(fake):
+    """A page attaching once the run has failed gets the same frame as its watchers."""
+    fake.configure(fault="http_500")
+    draft = await start_draft()
+    comm = await connect(draft)
+    await comm.send_to(text_data=run_frame("Hi"))
+    run_id = run_id_of(await next_frame(comm))
+    await until_finished(comm)
+    later = await connect(draft)
+    await later.send_to(text_data=json.dumps({"type": "attach", "run": run_id}))
+    frame = await next_frame(later)
+    assert f'hx-swap-oob="delete:#run-{run_id}"' in frame
+    assert "had a server error (500)" in NOTICE.search(frame).group(1)
+    await comm.disconnect()
+    await later.disconnect()
+
+
+async def test_regenerate_after_a_failure_before_text_sends_the_kept_turn(fake):
+    fake.configure(fault="http_503")
+    draft = await start_draft()
+    comm = await connect(draft)
+    await comm.send_to(text_data=run_frame("Hi"))
+    await until_finished(comm)
+    fake.configure(content="now it works")
+    await comm.send_to(text_data=run_frame("", kind="regenerate"))
+    assert status_of(await until_finished(comm)) == "done"
+    assert [m["content"] for m in turns(await reload(draft))] == ["Hi", "now it works"]
+    assert fake.requests()[0]["body"]["messages"] == [{"role": "user", "content": "Hi"}]
     await comm.disconnect()
 
 

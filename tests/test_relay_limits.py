@@ -69,7 +69,7 @@ async def test_a_page_that_stops_reading_is_dropped_and_its_run_goes_on(fake, se
 
 
 async def test_a_page_that_acknowledges_what_it_read_is_kept(fake, settings):
-    settings.WORKBENCH_SOCKET_BACKLOG = 5_000
+    settings.WORKBENCH_SOCKET_BACKLOG = 12_000  # more than the last frame, less than them all
     fake.configure(tokens=400, rate=400)
     comm = await connect(await start_draft())
     await comm.send_to(text_data=run_frame())
@@ -81,6 +81,7 @@ async def test_a_page_that_acknowledges_what_it_read_is_kept(fake, settings):
             read += len(seen[-1])
             await comm.send_to(text_data=json.dumps({"type": "ack", "read": read}))
     assert streamed_text(seen).count("tok") == 400
+    assert read > settings.WORKBENCH_SOCKET_BACKLOG
     await comm.disconnect()
 
 

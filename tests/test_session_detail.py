@@ -16,6 +16,7 @@ def test_shows_the_conversation_safely_and_renames():
     session = saved_session(client, "<img src=x onerror=alert(1)> hello")
     page = client.get(f"/library/{session.pk}").content.decode()
     assert "&lt;img src=x onerror=alert(1)&gt; hello" in page and "<img" not in page
+    assert "<dt>stream</dt><dd><code>true</code></dd>" in page  # as sent, not Python's True
     response = client.post(f"/library/{session.pk}", {"title": "  A  better   title "})
     assert response.status_code == 302
     session.refresh_from_db()

@@ -6,11 +6,13 @@ import shlex
 from pathlib import Path
 
 import pytest
+from pygments.styles import get_style_by_name
+from pygments.token import Token
 
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import build_body, example_body
 from workbench.snippets.generate import curl, javascript, openai_sdk, py_literal, python
-from workbench.snippets.highlight import stylesheet
+from workbench.snippets.highlight import DARK, LIGHT, stylesheet
 
 HOSTILE = "quote\" apostrophe' back\\slash\nnewline $HOME `id` ${x} </script> 🌊 שלום \x01\x7f"
 
@@ -97,3 +99,22 @@ def test_pygments_css_is_the_generated_stylesheet():
     """The checked-in colours are the contrast-checked styles, regenerated with the code."""
     css = Path(__file__).resolve().parent.parent / "static" / "css" / "pygments.css"
     assert css.read_text() == stylesheet()
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@pytest.mark.parametrize("name", [LIGHT, DARK])
+def test_every_highlight_colour_meets_wcag_aa_on_its_background(name):
+    """Code in answers and snippets may hold any token: each colour is checked, not
+    only those a page under axe happens to show (whitespace has nothing to read)."""
+    style = get_style_by_name(name)
+    for token, rule in style:
+        if not rule["color"] or token in Token.Text.Whitespace:
+            continue
+        back = "#" + (rule["bgcolor"] or style.background_color.lstrip("#"))
+        light, dark = sorted([_luminance(rule["color"]), _luminance(back)], reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, (name, str(token), rule["color"], back)

@@ -32,6 +32,21 @@ def test_first_visit_shows_an_empty_workbench_and_stores_nothing(client):
         assert snippet in html
 
 
+def test_a_parameter_left_empty_says_its_default_and_a_set_one_can_be_reset(client):
+    put_messages(client, model="smollm2-135m-instruct")
+    client.post("/workbench/draft", {"model": "smollm2-135m-instruct", "param-max_tokens": "64"})
+    html = client.get("/").content.decode()
+    temperature = html.split('data-param="param-temperature"')[1].split('class="field-error"')[0]
+    assert 'value="0.8" aria-label="Temperature"' in temperature  # the slider rests at it
+    assert 'name="param-temperature"' in temperature and "placeholder" not in temperature
+    assert '<span class="default">Default: 0.8.</span>' in temperature
+    assert 'aria-label="Reset Temperature" disabled>' in temperature  # nothing to reset
+    max_tokens = html.split('data-param="param-max_tokens"')[1].split('class="field-error"')[0]
+    assert 'value="64"' in max_tokens and 'aria-label="Reset Max tokens">' in max_tokens
+    stream = html.split('data-param="param-stream"')[1].split('class="field-error"')[0]
+    assert "Reset" not in stream and "Default:" not in stream  # a checkbox is on or off
+
+
 def test_a_thousand_cookieless_visits_store_nothing(client):
     for _ in range(1000):
         client.cookies.clear()

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "workbench.snippets",
     "workbench.chat",
     "workbench.library",
+    "workbench.sharing",
     "workbench.relay",
     "workbench.localmodel",
     "workbench.accounts",

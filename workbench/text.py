@@ -123,6 +123,28 @@ def _integer(digits: str) -> int:
     return int(digits)
 
 
+# What the json module's complaints mean, for people who write JSON by hand.
+_JSON_PROBLEMS = {
+    "Expecting value": "a value is missing or is not JSON (text goes in double quotes; "
+    "true, false and null are lower case)",
+    "Expecting property name enclosed in double quotes": "a key is not in double quotes, "
+    "or a comma stands before a closing brace",
+    "Expecting ',' delimiter": "a comma is missing between two items",
+    "Expecting ':' delimiter": "a colon is missing after a key",
+    "Illegal trailing comma before end of object": "a comma stands before a closing brace",
+    "Illegal trailing comma before end of array": "a comma stands before a closing bracket",
+    "Unterminated string starting at": "a text is not closed with a double quote",
+    "Extra data": "more follows the end of the JSON",
+    "Invalid control character at": "a text holds a line break or tab as it is (write \\n or \\t)",
+    "Invalid \\escape": "a backslash starts an escape JSON does not know",
+}
+
+
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """Where and what is wrong, in words, not the parser's."""
+    return f"at line {exc.lineno}, column {exc.colno}: {_JSON_PROBLEMS.get(exc.msg, exc.msg)}"
+
+
 def parse_json(text: str, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Any:
     """``json.loads`` for text from outside, refusing with TextError what it would
     accept but nothing downstream can use.
@@ -137,7 +159,7 @@ def parse_json(text: str, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
             text, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_integer
         )
     except json.JSONDecodeError as exc:
-        raise TextError(f"is not valid JSON: {exc}") from None
+        raise TextError(f"is not valid JSON {json_problem(exc)}") from None
     if problem := find_invalid(value, max_depth):
         raise TextError(f"holds {problem}")
     return value

@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("workbench.chat.urls")),
     path("", include("workbench.catalog.urls")),
     path("", include("workbench.library.urls")),
+    path("", include("workbench.sharing.urls")),
 ]

@@ -1,5 +1,7 @@
 // The little the workbench page needs beyond htmx: sliders mirror their number
-// box, Ctrl/Cmd+Enter runs, and Enter in a single-line field does not submit.
+// box, Reset empties a number (not sent: the provider's default applies, and its
+// slider rests at that default), Ctrl/Cmd+Enter runs, and Enter in a
+// single-line field does not submit.
 (function () {
   document.addEventListener("input", (event) => {
     const el = event.target;
@@ -8,9 +10,20 @@
       box.value = el.value;
       box.dispatchEvent(new Event("input", { bubbles: true }));
     } else if (el.matches('input[type="number"]')) {
+      const empty = el.value === "" && !el.validity.badInput;
       const slider = document.querySelector(`input.slider[data-for="${el.id}"]`);
-      if (slider && el.value !== "") slider.value = el.value;
+      if (slider) slider.value = empty ? slider.dataset.rest : el.value;
+      const reset = document.querySelector(`button.reset[data-reset="${el.id}"]`);
+      if (reset) reset.disabled = empty;
     }
+  });
+  document.addEventListener("click", (event) => {
+    const reset = event.target.closest("button.reset");
+    if (!reset) return;
+    const box = document.getElementById(reset.dataset.reset);
+    box.value = "";
+    box.focus(); // Reset is disabled next: focus must not drop
+    box.dispatchEvent(new Event("input", { bubbles: true }));
   });
   document.addEventListener("keydown", (event) => {
     if (event.target.id === "message" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -128,7 +141,7 @@
 })();
 
 // API tab: the snippet tab chosen stays chosen when the server refreshes the
-// snippets (Copy is copy.js).
+// snippets (Copy is static/js/copy.js).
 (function () {
   let chosenSnippet = null;
   document.addEventListener("tab:selected", (event) => {
@@ -161,6 +174,14 @@
   });
   document.addEventListener("htmx:sendError", () => {
     say("Could not reach the server: check the connection, then try again.");
+  });
+  // Dismiss (the notice's) and Cancel (Import's question) empty what they control, and
+  // so hide themselves: focus goes on to the Message box, or where data-then says.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button.dismiss");
+    if (!button) return;
+    document.getElementById(button.getAttribute("aria-controls")).textContent = "";
+    document.getElementById(button.dataset.then || "message").focus();
   });
 })();
 

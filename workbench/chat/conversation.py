@@ -48,6 +48,13 @@ def message(role: str, content: str, status: Status = Status.DONE, **extra: Any)
     return Message(id=new_id(), role=role, content=content, status=status, **extra)
 
 
+def failed_before_text(status: str, text: str) -> bool:
+    """A run that failed before any text came (refused, unreachable, an HTTP error, an
+    empty answer) leaves no answer: nothing to keep, and no figures to show, only its
+    reason, in a notice. The user's turn stays, so Regenerate sends it again."""
+    return status == Status.ERROR and not text
+
+
 def is_sendable(m: Message) -> bool:
     """A turn goes into a request unless it is still streaming or has no text to send.
 

@@ -122,6 +122,21 @@ class SchemaField(forms.Field):
         return value
 
     @property
+    def resettable(self) -> bool:
+        """A number has Reset beside it: back to not set, so the provider's default applies.
+        (A list of choices has its "Default" choice; a text is emptied as it is typed.)"""
+        return self.prop.get("type") in ("number", "integer") and not self.prop.get("enum")
+
+    @property
+    def default_hint(self) -> str:
+        """What a field left empty means, said as help text rather than shown as a
+        placeholder value that looks like one typed."""
+        prop = self.prop
+        if "default" not in prop or prop.get("type") == "boolean" or prop.get("enum"):
+            return ""  # a checkbox is on or off; a list of choices has its "Default" choice
+        return f"Default: {prop['default']}."
+
+    @property
     def slider(self) -> dict[str, Any] | None:
         prop = self.prop
         if prop.get("type") not in ("number", "integer") or prop.get("enum"):
@@ -130,7 +145,8 @@ class SchemaField(forms.Field):
             return None
         if prop["maximum"] - prop["minimum"] > SLIDER_SPAN:
             return None
-        return {"min": prop["minimum"], "max": prop["maximum"], "step": step(prop)}
+        rest = prop.get("default", prop["minimum"])  # where it stands when nothing is set
+        return {"min": prop["minimum"], "max": prop["maximum"], "step": step(prop), "rest": rest}
 
 
 class PanelForm(forms.Form):

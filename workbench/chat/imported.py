@@ -62,6 +62,15 @@ class ImportReport:
         )
 
 
+def replaced_by_import(column: Column, pending: str) -> str:
+    """What an Import would replace, in words ("3 messages and the system prompt"; "" if
+    nothing): Import asks before it replaces what is there."""
+    parts = [_count(len(column.messages), "message")] if column.messages else []
+    parts += ["the system prompt"] if column.system_prompt else []
+    parts += ["the text in Message"] if pending else []
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+
+
 def import_notices(request: HttpRequest) -> dict[str, str]:
     """The page's ``notice`` and ``model_question`` from the action just made (an
     Import, opening a session), if any; several notices are read as one."""

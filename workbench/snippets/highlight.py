@@ -1,4 +1,5 @@
-"""Syntax highlighting with Pygments, server-side, so the page needs no JS for it.
+"""Syntax highlighting with Pygments, server-side, so the page needs no JS for it:
+the API tab's snippets, the model pages' examples and code blocks in answers.
 
 The colours are Pygments styles whose every token meets WCAG AA (4.5:1) on
 the style's own background: xcode in light mode, github-dark in dark mode.
@@ -9,15 +10,28 @@ static/css/pygments.css is generated from them:
 from django.utils.safestring import SafeString, mark_safe
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
 
 LIGHT, DARK = "xcode", "github-dark"
 _FORMATTER = HtmlFormatter(nowrap=True)
+TOKEN_CLASSES = frozenset(STANDARD_TYPES.values()) - {""}  # every class highlight() may emit
 
 
-def highlight(code: str, language: str) -> SafeString:
+def lexer_for(language: str) -> Lexer | None:
+    """Pygments' lexer for a language name or alias (``python``, ``py``, ``sh``), if any."""
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
+
+
+def highlight(code: str, language: str | Lexer) -> SafeString:
     # Pygments escapes the code itself; its output holds only <span> markup.
-    return mark_safe(pygments_highlight(code, get_lexer_by_name(language), _FORMATTER))
+    lexer = get_lexer_by_name(language) if isinstance(language, str) else language
+    return mark_safe(pygments_highlight(code, lexer, _FORMATTER))
 
 
 def _rules(style: str) -> str:

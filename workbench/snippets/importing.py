@@ -31,6 +31,11 @@ _JAVASCRIPT = re.compile(
     re.M,
 )
 _PROMPT = re.compile(r"^\$\s+")  # "$ curl ...", as docs print a command
+_CALL_OR_ASSIGNMENT = re.compile(r"[(=]")  # Python that sends a request has one or the other
+NOT_A_REQUEST = (
+    "This does not look like a request. Paste a cURL or httpie command, a raw HTTP "
+    "request, a JSON body or list of messages, or Python or JavaScript code that sends one."
+)
 
 
 def from_json(text: str) -> Pasted:
@@ -55,6 +60,8 @@ def _read(text: str) -> Pasted:
         return from_http(text)
     if _JAVASCRIPT.search(text):
         return from_javascript(text)
+    if not _CALL_OR_ASSIGNMENT.search(text):  # prose, a URL, a key: not code at all
+        raise UnreadableSnippet(NOT_A_REQUEST)
     return from_python(text)
 
 
