@@ -12,7 +12,7 @@ from tests.browser_helpers import ANSWER
 
 pytestmark = pytest.mark.browser
 
-LINK = "/workbench?model=fake-a&model=fake-b&model=fake-c"
+LINK = "/workbench?model=6xyzj&model=9xyzj&model=6qyzj"
 
 
 def column(page: Page, n: int):
@@ -22,13 +22,13 @@ def column(page: Page, n: int):
 def test_three_columns_stream_at_once_one_fails_stop_ends_the_rest(page: Page, fake):
     fake.configure(
         models={
-            "fake-a": {"tokens": 10, "rate": 50},  # fast: done in about 0.2 s
-            "fake-b": {"tokens": 400, "rate": 40, "ttft": 0.3},  # slow: 10 s
-            "fake-c": {"fault": "http_500"},
+            "6xyzj": {"tokens": 10, "rate": 50},  # fast: done in about 0.2 s
+            "9xyzj": {"tokens": 400, "rate": 40, "ttft": 0.3},  # slow: 10 s
+            "6qyzj": {"fault": "http_500"},
         }
     )
     page.goto(LINK)
-    for n, model in enumerate(["fake-a", "fake-b", "fake-c"], start=1):
+    for n, model in enumerate(["6xyzj", "9xyzj", "6qyzj"], start=1):
         expect(column(page, n).get_by_role("combobox", name="Model")).to_have_value(model)
     page.get_by_role("textbox", name="Message").fill("Compare this")
     page.get_by_role("button", name="Run", exact=True).click()
@@ -47,9 +47,9 @@ def test_three_columns_stream_at_once_one_fails_stop_ends_the_rest(page: Page, f
     stop.click()
     expect(slow).to_have_attribute("data-status", "stopped")
     records = fake.wait_for(lambda r: any(x["disconnected_at"] for x in r), timeout=3)
-    slow_record = next(r for r in records if r["body"]["model"] == "fake-b")
+    slow_record = next(r for r in records if r["body"]["model"] == "9xyzj")
     assert slow_record["disconnected_at"] and slow_record["disconnected_at"] - clicked < 1.5
-    fast_record = next(r for r in records if r["body"]["model"] == "fake-a")
+    fast_record = next(r for r in records if r["body"]["model"] == "6xyzj")
     assert fast_record["completed"] and not fast_record["disconnected_at"]
     expect(page.get_by_role("button", name="Run", exact=True)).to_be_enabled()
 
@@ -60,27 +60,27 @@ def test_three_columns_stream_at_once_one_fails_stop_ends_the_rest(page: Page, f
     for n, done in ((1, 2), (2, 1), (3, 1)):  # after a stopped answer and a failed one
         expect(column(page, n).locator(f"{ANSWER}[data-status=done]")).to_have_count(done)
     bodies = {r["body"]["model"]: r["body"]["messages"] for r in fake.requests()}
-    assert bodies["fake-a"][1]["content"] == "".join(f"tok{i} " for i in range(10))
-    assert bodies["fake-b"][1]["content"].startswith("tok0 tok1")
-    assert bodies["fake-b"][1]["content"] != bodies["fake-a"][1]["content"]
-    assert [m["content"] for m in bodies["fake-c"]] == ["Compare this", "And then?"]
+    assert bodies["6xyzj"][1]["content"] == "".join(f"tok{i} " for i in range(10))
+    assert bodies["9xyzj"][1]["content"].startswith("tok0 tok1")
+    assert bodies["9xyzj"][1]["content"] != bodies["6xyzj"][1]["content"]
+    assert [m["content"] for m in bodies["6qyzj"]] == ["Compare this", "And then?"]
 
 
 def test_compare_adds_a_column_and_the_panel_follows_focus(audited_page: Page, fake):
     page = audited_page
-    page.goto("/workbench?model=fake-a")
+    page.goto("/workbench?model=6xyzj")
     page.get_by_role("button", name="Compare").click()
     expect(column(page, 2)).to_be_visible()
     expect(page.locator("#panel-column")).to_have_text(" — Column 2")
-    expect(column(page, 2).get_by_role("combobox", name="Model")).to_have_value("fake-a")
-    column(page, 2).get_by_role("combobox", name="Model").select_option("fake-b")
+    expect(column(page, 2).get_by_role("combobox", name="Model")).to_have_value("6xyzj")
+    column(page, 2).get_by_role("combobox", name="Model").select_option("9xyzj")
     with page.expect_response("**/workbench/draft"):
         page.get_by_role("textbox", name="System prompt").fill("Column two only")
     column(page, 1).get_by_role("combobox", name="Model").focus()
     expect(page.locator("#panel-column")).to_have_text(" — Column 1")
     expect(page.get_by_role("textbox", name="System prompt")).to_have_value("")
     page.reload()
-    expect(column(page, 2).get_by_role("combobox", name="Model")).to_have_value("fake-b")
+    expect(column(page, 2).get_by_role("combobox", name="Model")).to_have_value("9xyzj")
     column(page, 2).get_by_role("button", name="Keep this one").focus()
     expect(page.get_by_role("textbox", name="System prompt")).to_have_value("Column two only")
     assert_none({"compare": violations(page)})

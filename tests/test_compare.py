@@ -20,9 +20,11 @@ def regions(page: str) -> list[str]:
 
 @pytest.mark.django_db
 def test_a_compare_link_opens_one_column_per_model_and_stores_nothing(client):
-    page = client.get("/workbench?model=fake-a&model=fake-b&model=fake-c").content.decode()
+    page = client.get(
+        "/workbench?model=6xyzj&model=9xyzj&model=6qyzj"
+    ).content.decode()
     assert regions(page) == ["Column 1", "Column 2", "Column 3"]
-    for index, model in enumerate(["fake-a", "fake-b", "fake-c"]):
+    for index, model in enumerate(["6xyzj", "9xyzj", "6qyzj"]):
         select = re.search(
             rf'<select id="model-{index}" name="model-{index}">(.*?)</select>', page, re.S
         )
@@ -30,14 +32,26 @@ def test_a_compare_link_opens_one_column_per_model_and_stores_nothing(client):
     assert page.count(">Stop column ") == 3 and 'aria-label="Conversation, column 3"' in page
     assert not Draft.objects.exists()  # a visit stores nothing
     # The first action (an autosave) stores the comparison the page shows.
-    values = {"column": "0", "model-0": "fake-a", "model-1": "fake-b", "model-2": "fake-c"}
-    client.post("/workbench/draft", {**values, "opened": ["fake-a", "fake-b", "fake-c"]})
-    assert [c["model_id"] for c in stored(client).columns] == ["fake-a", "fake-b", "fake-c"]
+    values = {
+        "column": "0",
+        "model-0": "6xyzj",
+        "model-1": "9xyzj",
+        "model-2": "6qyzj",
+    }
+    client.post(
+        "/workbench/draft",
+        {**values, "opened": ["6xyzj", "9xyzj", "6qyzj"]},
+    )
+    assert [c["model_id"] for c in stored(client).columns] == [
+        "6xyzj",
+        "9xyzj",
+        "6qyzj",
+    ]
 
 
 @pytest.mark.django_db
 def test_an_unknown_model_in_a_compare_link_is_a_404(client):
-    response = client.get("/workbench?model=fake-a&model=nope")
+    response = client.get("/workbench?model=6xyzj&model=nope")
     assert response.status_code == 404 and "Unknown model" in response.content.decode()
 
 
@@ -75,21 +89,21 @@ def test_the_panel_edits_the_column_that_has_focus(client):
     draft = put_messages(client)
     Draft.add_column(draft.browser, 0)
     panel = Panel(
-        model_id="fake-b",
+        model_id="9xyzj",
         system_prompt="Be terse.",
         parameters={"temperature": 0.3},
         column=1,
-        models={0: "fake-a", 1: "fake-b"},
+        models={0: "6xyzj", 1: "9xyzj"},
     )
     draft = Draft.save_panel(draft.browser, panel)
     one, two = draft.column(0), draft.column(1)
     assert (one.model_id, one.system_prompt, one.parameters.get("temperature")) == (
-        "fake-a",
+        "6xyzj",
         "",
         None,
     )
     assert (two.model_id, two.system_prompt, two.parameters["temperature"]) == (
-        "fake-b",
+        "9xyzj",
         "Be terse.",
         0.3,
     )
@@ -103,8 +117,8 @@ def test_the_panel_edits_the_column_that_has_focus(client):
         "/workbench/draft",
         {
             "column": "1",
-            "model-0": "fake-a",
-            "model-1": "fake-b",
+            "model-0": "6xyzj",
+            "model-1": "9xyzj",
             "system_prompt": "Terse!",
             "focus": "0",
         },
@@ -161,14 +175,14 @@ async def frames_until_all_finished(comm, count: int, timeout: float = 15) -> li
 async def test_one_run_streams_every_column_and_turn_two_sends_each_its_own_history(fake):
     fake.configure(
         models={
-            "fake-a": {"content": "alpha answer", "ttft": 0},
-            "fake-b": {"content": "beta answer", "ttft": 0.3},
-            "fake-c": {"fault": "http_500"},
+            "6xyzj": {"content": "alpha answer", "ttft": 0},
+            "9xyzj": {"content": "beta answer", "ttft": 0.3},
+            "6qyzj": {"fault": "http_500"},
         }
     )
-    draft = await compare_draft("fake-a", "fake-b", "fake-c")
+    draft = await compare_draft("6xyzj", "9xyzj", "6qyzj")
     comm = await connect(draft)
-    await comm.send_to(text_data=run_frame("Hello", model="fake-a"))
+    await comm.send_to(text_data=run_frame("Hello", model="6xyzj"))
     started = await next_frame(comm)
     for target in ("#conversation", "#conversation-2", "#conversation-3"):
         assert f'hx-swap-oob="beforeend:{target}"' in started
@@ -189,22 +203,25 @@ async def test_one_run_streams_every_column_and_turn_two_sends_each_its_own_hist
     assert runs == [0, 1, 2]
     # Turn two: each model is sent its own previous answer.
     fake.configure(models={})
-    await comm.send_to(text_data=run_frame("And then?", model="fake-a"))
+    await comm.send_to(text_data=run_frame("And then?", model="6xyzj"))
     await next_frame(comm)
     await frames_until_all_finished(comm, 3)
     bodies = {r["body"]["model"]: r["body"]["messages"] for r in fake.requests()}
-    assert bodies["fake-a"][1] == {"role": "assistant", "content": "alpha answer"}
-    assert bodies["fake-b"][1] == {"role": "assistant", "content": "beta answer"}
-    assert [m["content"] for m in bodies["fake-c"]] == ["Hello", "And then?"]  # no error text
+    assert bodies["6xyzj"][1] == {"role": "assistant", "content": "alpha answer"}
+    assert bodies["9xyzj"][1] == {"role": "assistant", "content": "beta answer"}
+    assert [m["content"] for m in bodies["6qyzj"]] == [
+        "Hello",
+        "And then?",
+    ]  # no error text
     await comm.disconnect()
 
 
 @pytest.mark.django_db(transaction=True)
 async def test_stop_one_column_then_the_page_level_stop_ends_the_rest(fake):
     fake.configure(tokens=1000, rate=50)
-    draft = await compare_draft("fake-a", "fake-b", "fake-c")
+    draft = await compare_draft("6xyzj", "9xyzj", "6qyzj")
     comm = await connect(draft)
-    await comm.send_to(text_data=run_frame("go", model="fake-a"))
+    await comm.send_to(text_data=run_frame("go", model="6xyzj"))
     started = await next_frame(comm)
     run_ids = re.findall(r'<article class="message" id="run-(\w+)"', started)
     assert len(run_ids) == 3

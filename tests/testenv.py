@@ -53,20 +53,22 @@ display_name = "Fake Chat"
 context_length = 4096
 
 # Three more models of the fake upstream, for comparisons (each scripted by its id).
+# Their ids share no letter with the model ids of tests/data/pasted_requests.toml,
+# so an import's closest stand-in (difflib) is never one of them.
 [[models]]
-id = "fake-a"
+id = "6xyzj"
 provider = "fake"
-display_name = "Fake A"
+display_name = "Fake Compare 1"
 
 [[models]]
-id = "fake-b"
+id = "9xyzj"
 provider = "fake"
-display_name = "Fake B"
+display_name = "Fake Compare 2"
 
 [[models]]
-id = "fake-c"
+id = "6qyzj"
 provider = "fake"
-display_name = "Fake C"
+display_name = "Fake Compare 3"
 
 [[models]]
 id = "fake-keyed"

@@ -95,7 +95,7 @@
   });
   document.addEventListener("htmx:wsClose", () => { socket = null; });
   document.addEventListener("htmx:afterSettle", (event) => {
-    if (event.detail.xhr && event.detail.target?.closest?.("#conversation, #panel-chat")) follow();
+    if (event.detail.xhr && event.detail.target?.closest?.("#columns, #conversation, #panel-chat")) follow();
   });
 })();
 
