@@ -20,9 +20,7 @@ def regions(page: str) -> list[str]:
 
 @pytest.mark.django_db
 def test_a_compare_link_opens_one_column_per_model_and_stores_nothing(client):
-    page = client.get(
-        "/workbench?model=6xyzj&model=9xyzj&model=6qyzj"
-    ).content.decode()
+    page = client.get("/workbench?model=6xyzj&model=9xyzj&model=6qyzj").content.decode()
     assert regions(page) == ["Column 1", "Column 2", "Column 3"]
     for index, model in enumerate(["6xyzj", "9xyzj", "6qyzj"]):
         select = re.search(
