@@ -1,5 +1,6 @@
 # Quick start: `make run` (set up, then serve at http://127.0.0.1:8000 with the
-# local model) and `make test` (set up, then run every test).
+# local model) and `make test` (set up, then run every test; with CI=true, as
+# .ci/run sets, then the database tests again on PostgreSQL: `make test-postgres`).
 # Both are safe to re-run: set-up steps are skipped when nothing changed.
 
 VENV   := .venv
@@ -8,7 +9,13 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test setup lint bench screenshots clean
+# The PostgreSQL pass: the database tests (tests/conftest.py marks them) that
+# need neither Chromium nor the local model, on this server. A run creates
+# test_<name>_<random> there (tests/testenv.py) and drops it at the end.
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/workbench_test_pg
+POSTGRES_PASS = DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest -m "database and not browser and not localmodel"
+
+.PHONY: run test test-postgres setup lint bench screenshots clean
 
 $(PY):
 	"$$(bin/find-python)" -m venv $(VENV)
@@ -30,6 +37,12 @@ test: setup
 	bin/test-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+ifeq ($(CI),true)
+	$(POSTGRES_PASS)
+endif
+
+test-postgres: $(STAMP)
+	$(POSTGRES_PASS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

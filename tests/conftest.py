@@ -13,13 +13,57 @@ from pathlib import Path
 import httpx
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test import TransactionTestCase
 
 from tests import axe
+from tests.databases import (
+    empty_tables_by_delete,
+    on_postgres,
+    server_database,
+    suite_database_name,
+)
 from tests.ports import free_port
 from tests.testenv import CUT_PORT, FAKE_PORT, WORK_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+if on_postgres():
+    empty_tables_by_delete()
+
+
+# Fixtures that put a test in a group (pyproject's markers), whether or not the
+# test says so: a test that drives Chromium is a browser test, one that talks
+# to the real llama.cpp server a local-model test, and one that reaches a
+# database, in process (pytest-django's fixtures) or through a server the
+# suite starts, a database test. The PostgreSQL pass (Makefile) runs the
+# database tests that are neither of the others.
+MARKING_FIXTURES = {
+    "browser": "browser",
+    "local_server": "localmodel",
+    "db": "database",
+    "transactional_db": "database",
+    "live_server_url": "database",
+}
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Marks each test as it is collected, before -m selects by the markers."""
+    names = set(getattr(item, "fixturenames", ()))
+    for fixture, marker in MARKING_FIXTURES.items():
+        if fixture in names:
+            item.add_marker(marker)
+    cls = getattr(item, "cls", None)
+    if item.get_closest_marker("django_db") or (
+        cls is not None and issubclass(cls, TransactionTestCase)  # Django's TestCase too
+    ):
+        item.add_marker("database")
+
+
+def pytest_report_header() -> str:
+    if on_postgres():
+        return f"database: PostgreSQL, {suite_database_name()} (DATABASE_URL)"
+    return "database: SQLite"
 
 
 @pytest.hookimpl(trylast=True)
@@ -27,6 +71,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright's sync API keeps an event loop running in
     the main thread from its first use on, and no async test can start after."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database; on PostgreSQL, the connections that
+    worker threads (database_sync_to_async) keep open are ended first, or
+    DROP DATABASE at the end would refuse ("being accessed by other users")."""
+    yield
+    if on_postgres():
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -143,6 +201,16 @@ def cutter():
     loop.call_soon_threadsafe(loop.stop)
 
 
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """``manage.py *args`` in a subprocess with the suite's environment plus
+    ``env``, DEBUG and WORKBENCH_HTTPS left to their production defaults."""
+    full = {k: v for k, v in os.environ.items() if k not in ("WORKBENCH_HTTPS", "DEBUG")}
+    full.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=full, capture_output=True, text=True
+    )
+
+
 def start_workbench(env: dict, log: str, port: int) -> subprocess.Popen:
     """The real ASGI app under daphne on ``port``, its database migrated first."""
     subprocess.run(
@@ -156,13 +224,13 @@ def start_workbench(env: dict, log: str, port: int) -> subprocess.Popen:
 
 @pytest.fixture(scope="session")
 def live_server_url(fake_upstream) -> Iterator[str]:
-    """The real ASGI app under daphne, on its own SQLite file."""
+    """The real ASGI app under daphne, on a database of its own (SQLite, or
+    PostgreSQL on that pass: tests/databases.py)."""
     port = free_port()
-    proc = start_workbench(
-        {"DATABASE_URL": f"sqlite:///{WORK_DIR / 'live.sqlite3'}"}, "workbench", port
-    )
-    yield f"http://127.0.0.1:{port}"
-    stop(proc)
+    with server_database("live") as url:
+        proc = start_workbench({"DATABASE_URL": url}, "workbench", port)
+        yield f"http://127.0.0.1:{port}"
+        stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -208,3 +276,16 @@ def audited_page(page, axe_script):
     """A page on which every navigation loads axe-core (see tests/axe.py)."""
     page.context.add_init_script(path=axe_script)
     return page
+
+
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+@pytest.fixture(params=[(s, c) for s in SIZES for c in ("light", "dark")], ids="-".join)
+def shown(request, audited_page):
+    """An audited page at each size, in each colour scheme: a view's axe scan runs in all four."""
+    size, scheme = request.param
+    width, height = SIZES[size]
+    audited_page.set_viewport_size({"width": width, "height": height})
+    audited_page.emulate_media(color_scheme=scheme)
+    return audited_page

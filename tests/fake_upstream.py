@@ -5,6 +5,7 @@ is set over HTTP, so a test in another process can script it:
 
 - ``POST /_control/config`` with JSON: ``tokens`` (count), ``rate`` (tokens per
   second, 0 = no pause), ``ttft`` (seconds before the first token),
+  ``after_first`` (seconds of silence after the first token),
   ``content`` (a text whose words are the tokens), ``usage`` (send usage),
   ``fault`` (see FAULTS), ``stamp`` (each token is ``@<unix time it was sent> ``,
   for measuring delays); ``models``: per model id (the body's ``model``), any of
@@ -51,6 +52,7 @@ FAULTS = {
     "finish_odd",  # finish_reason as a number, a list, an object, true...
     "empty_body",  # 200 with no body at all
     "only_done",  # an SSE stream of just "data: [DONE]"
+    "echo_key",  # a 401 whose message repeats the Authorization header it got
 }
 FAULT_TAG = re.compile(r"\[fault=(\w+)\]")
 SPLIT_SURROGATE = ["smile ", "\ud83d", "\ude00", " done"]  # "smile 😀 done", split
@@ -63,6 +65,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "tokens": 20,
     "rate": 0,
     "ttft": 0.0,
+    "after_first": 0.0,
     "content": None,
     "usage": True,
     "fault": None,
@@ -124,6 +127,10 @@ class FakeUpstream:
         config = {**self.config, **own}
         fault = request_fault(record["body"]) or config["fault"]
         cfg = {**config, "fault": fault}
+        if fault == "echo_key":
+            sent = record["headers"].get("authorization", "")
+            err = {"error": {"message": f"Incorrect API key provided: {sent}", "type": "fake"}}
+            return await respond(send, 401, err)
         if fault in _HTTP_FAULTS:
             status, message = _HTTP_FAULTS[fault]
             headers = [(b"retry-after", b"7")] if status == 429 else []
@@ -215,6 +222,8 @@ class FakeUpstream:
             finish = ODD_FINISH[i % len(ODD_FINISH)] if fault == "finish_odd" else None
             if not await event(json.dumps(chunk(model, delta_of(fault, word), finish))):
                 return
+            if i == 0 and cfg["after_first"]:
+                await asyncio.sleep(cfg["after_first"])
             if cfg["rate"]:
                 await asyncio.sleep(1 / cfg["rate"])
         if fault == "no_done":

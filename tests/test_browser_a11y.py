@@ -13,7 +13,6 @@ from tests.browser_helpers import ANSWER, open_workbench, run
 
 pytestmark = pytest.mark.browser
 
-SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 MARKDOWN = """# A heading
 
 Here is **code**, from https://example.org/docs:
@@ -30,15 +29,6 @@ def add(a, b):
 
 > a quote with https://example.org/a/very/long/url
 """
-
-
-@pytest.fixture(params=[(s, c) for s in SIZES for c in ("light", "dark")], ids="-".join)
-def shown(request, audited_page: Page) -> Page:
-    size, scheme = request.param
-    width, height = SIZES[size]
-    audited_page.set_viewport_size({"width": width, "height": height})
-    audited_page.emulate_media(color_scheme=scheme)
-    return audited_page
 
 
 def test_workbench_empty(shown: Page):

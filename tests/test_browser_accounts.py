@@ -11,17 +11,6 @@ from tests.axe import assert_none, violations
 
 pytestmark = pytest.mark.browser
 
-SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
-
-
-@pytest.fixture(params=[(s, c) for s in SIZES for c in ("light", "dark")], ids="-".join)
-def shown(request, audited_page: Page) -> Page:
-    size, scheme = request.param
-    width, height = SIZES[size]
-    audited_page.set_viewport_size({"width": width, "height": height})
-    audited_page.emulate_media(color_scheme=scheme)
-    return audited_page
-
 
 def someone() -> str:
     """A username no other test on the shared live server has used."""

@@ -54,15 +54,25 @@ def test_library_pages_at_phone_size_in_dark(audited_page: Page, fake):
     page.set_viewport_size({"width": 390, "height": 844})
     page.emulate_media(color_scheme="dark")
     open_workbench(page)
-    run(page, "A question with a rather long title that has to wrap on a phone screen")
+    long_word = "https://example.org/" + "a-very-long-path-segment" * 8  # one word, no spaces
+    run(page, long_word)
     expect(page.locator(f"{ANSWER}[data-status=done]")).to_have_count(1)
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#notice")).to_contain_text("Saved as")
+    no_sideways_scroll = "document.documentElement.scrollWidth <= window.innerWidth"
+    assert page.evaluate(no_sideways_scroll), "workbench"
     page.goto("/library")
+    assert page.evaluate(no_sideways_scroll), "library"
     found = {"library": violations(page)}
+    page.locator(".session-list h2 a").click()
+    assert page.evaluate(no_sideways_scroll), "session"  # the runs table scrolls in its region
+    header = page.get_by_role("columnheader", name="Started")
+    assert header.bounding_box()["height"] < 45  # one line (two would be ~53 px), not letters
+    found["session"] = violations(page)
+    page.goto("/library")
     page.get_by_role("link", name=re.compile("^Delete ")).click()
     found["delete"] = violations(page)
     page.get_by_role("button", name="Delete").click()
     expect(page.get_by_text("Nothing saved yet")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(no_sideways_scroll)
     assert_none(found)

@@ -8,8 +8,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser_helpers import ANSWER, open_workbench, run
 from tests.conftest import start_workbench, stop
+from tests.databases import server_database
 from tests.ports import free_port
-from tests.testenv import WORK_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -126,12 +126,13 @@ def test_stop_from_a_second_tab_closes_the_upstream_within_a_second(page: Page, 
 @pytest.fixture
 def crashable_server(fake_upstream):
     """A workbench server of its own, with a short run lease, that a test may kill."""
-    env = {"DATABASE_URL": f"sqlite:///{WORK_DIR / 'crash.sqlite3'}", "WORKBENCH_RUN_LEASE": "2"}
-    port = free_port()
-    server = {"proc": start_workbench(env, "crash", port), "url": f"http://127.0.0.1:{port}"}
-    server["restart"] = lambda: server.update(proc=start_workbench(env, "crash", port))
-    yield server
-    stop(server["proc"])
+    with server_database("crash") as url:
+        env = {"DATABASE_URL": url, "WORKBENCH_RUN_LEASE": "2"}
+        port = free_port()
+        server = {"proc": start_workbench(env, "crash", port), "url": f"http://127.0.0.1:{port}"}
+        server["restart"] = lambda: server.update(proc=start_workbench(env, "crash", port))
+        yield server
+        stop(server["proc"])
 
 
 def test_a_crash_mid_answer_leaves_it_interrupted_with_its_text(browser, crashable_server, fake):

@@ -13,7 +13,6 @@ from tests.browser_helpers import ANSWER, open_workbench, run
 pytestmark = pytest.mark.browser
 
 LINK = re.compile(r"^http://127\.0\.0\.1:\d+/s/[A-Za-z0-9_-]{22,}$")
-SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 MARKDOWN = """The sea is **salt water**:
 
 ```python
@@ -130,15 +129,6 @@ def test_link_options_in_the_session_bar_survive_an_autosave(page: Page, fake):
     page.get_by_role("button", name="Save options").click()
     expect(page.get_by_role("alert").filter(has_text="That day is past")).to_be_visible()
     expect(page.locator("#share-about")).to_contain_text("31 Dec 2999")  # nothing changed
-
-
-@pytest.fixture(params=[(s, c) for s in SIZES for c in ("light", "dark")], ids="-".join)
-def shown(request, audited_page: Page) -> Page:
-    size, scheme = request.param
-    width, height = SIZES[size]
-    audited_page.set_viewport_size({"width": width, "height": height})
-    audited_page.emulate_media(color_scheme=scheme)
-    return audited_page
 
 
 def test_axe_shared_page_my_links_and_the_share_controls(shown: Page, fake):

@@ -59,3 +59,11 @@ def test_deleting_the_session_says_its_live_link_stops_working_and_it_does(clien
     live = share(client)
     client.post(f"/library/{live.session_id}/delete")
     assert client.get(f"/s/{live.pk}").status_code == 404
+
+
+def test_the_404_of_a_dead_link_is_a_page_of_the_site_saying_why(client):
+    link = share(client)
+    client.post(f"/links/{link.pk}/revoke")
+    html = client.get(f"/s/{link.pk}").content.decode()
+    assert "<h1>Not found</h1>" in html and "revoked or has expired" in html
+    assert 'aria-label="Main"' in html  # the site's navigation, to go on from

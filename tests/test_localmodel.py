@@ -60,6 +60,7 @@ def test_missing_package_gets_a_clear_message(monkeypatch):
         server.start_server(Path("/nonexistent.gguf"), 1)
 
 
+@pytest.mark.localmodel
 def test_cached_weights_are_the_published_file():
     path = weights.ensure_weights(log=lambda _: None)
     assert path.stat().st_size == 98_362_432
@@ -87,6 +88,7 @@ def local_server():
     stop(proc)
 
 
+@pytest.mark.localmodel
 def test_server_listens_on_loopback_only(local_server):
     models = httpx.get(f"{local_server}/v1/models").json()
     assert models["data"][0]["id"] == MODEL
@@ -96,6 +98,7 @@ def test_server_listens_on_loopback_only(local_server):
     assert listening and all("127.0.0.1:" in line for line in listening)
 
 
+@pytest.mark.localmodel
 def test_other_web_pages_may_not_use_the_model(local_server):
     preflight = {"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
     r = httpx.options(f"{local_server}/v1/chat/completions", headers=preflight)
@@ -112,6 +115,7 @@ async def ask(local_server, message: str, **params) -> tuple[list[str], dict]:
     return frames, (await reload(draft)).column().messages[-1]
 
 
+@pytest.mark.localmodel
 @pytest.mark.django_db(transaction=True)
 async def test_streamed_completion_through_the_relay(local_server):
     frames, answer = await ask(local_server, "Write a haiku about the sea", max_tokens="40")
@@ -123,6 +127,7 @@ async def test_streamed_completion_through_the_relay(local_server):
     assert figures["ttft_ms"] > 0 and figures["tokens_per_second"] > 0
 
 
+@pytest.mark.localmodel
 @pytest.mark.django_db(transaction=True)
 async def test_seed_and_temperature_make_the_answer_reproducible(local_server):
     params = {"temperature": "1.0", "max_tokens": "30", "seed": "42"}
@@ -136,6 +141,7 @@ async def test_seed_and_temperature_make_the_answer_reproducible(local_server):
     assert any(o["content"] != first["content"] for o in others)
 
 
+@pytest.mark.localmodel
 @pytest.mark.django_db(transaction=True)
 async def test_max_tokens_bounds_the_answer(local_server):
     frames, answer = await ask(local_server, "Tell me a long story.", max_tokens="5")
@@ -143,6 +149,7 @@ async def test_max_tokens_bounds_the_answer(local_server):
     assert answer["figures"]["finish_reason"] == "length"
 
 
+@pytest.mark.localmodel
 @pytest.mark.django_db(transaction=True)
 async def test_stop_closes_the_request_on_the_real_server(local_server):
     draft = await start_draft(MODEL)
@@ -162,13 +169,15 @@ async def test_stop_closes_the_request_on_the_real_server(local_server):
     await comm.send_to(text_data=json.dumps({"type": "stop", "run": run_id}))
     stopped_at = time.monotonic()
     assert status_of(await until_finished(comm)) == "stopped"
-    while processing() and time.monotonic() - stopped_at < 5:
+    # The slot goes idle when the request is closed, long before the 4,000
+    # tokens asked for (a wait, not a measurement: tests assert no timings).
+    while processing() and time.monotonic() - stopped_at < 10:
         await asyncio.sleep(0.05)
     assert not processing()
-    assert time.monotonic() - stopped_at < 1.0
     await comm.disconnect()
 
 
+@pytest.mark.localmodel
 @pytest.mark.django_db(transaction=True)
 async def test_unset_max_tokens_stops_at_the_server_default(local_server):
     _, answer = await ask(local_server, "Tell me an endless story.", temperature="1.5")

@@ -58,7 +58,9 @@ async def test_run_streams_text_and_stores_the_answer(fake):
 
 
 async def test_first_delta_at_once_later_ones_coalesced(fake):
-    fake.configure(tokens=100, rate=1000)
+    # The pause after the first token: two tokens a millisecond apart could
+    # otherwise land in one read on a busy machine, and be one piece.
+    fake.configure(tokens=100, rate=1000, after_first=0.2)
     comm = await connect(await start_draft())
     await comm.send_to(text_data=run_frame())
     await next_frame(comm)

@@ -17,6 +17,9 @@ def test_shows_the_conversation_safely_and_renames():
     page = client.get(f"/library/{session.pk}").content.decode()
     assert "&lt;img src=x onerror=alert(1)&gt; hello" in page and "<img" not in page
     assert "<dt>stream</dt><dd><code>true</code></dd>" in page  # as sent, not Python's True
+    Session.objects.filter(pk=session.pk).update(pending="<b>typed, not run</b>")
+    page = client.get(f"/library/{session.pk}").content.decode()
+    assert "Next message, not yet run" in page and "&lt;b&gt;typed, not run&lt;/b&gt;" in page
     response = client.post(f"/library/{session.pk}", {"title": "  A  better   title "})
     assert response.status_code == 302
     session.refresh_from_db()

@@ -8,20 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import manage
+from tests.databases import fresh_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 PROD = {
     "DEBUG": "0",
     "SECRET_KEY": "k" * 20 + uuid.uuid4().hex + "Z!x@" * 5,
     "ALLOWED_HOSTS": "workbench.example.org",
 }
-
-
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if k not in ("WORKBENCH_HTTPS", "DEBUG")}
-    full.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=full, capture_output=True, text=True
-    )
 
 
 def test_no_default_secret_key_when_debug_is_off():
@@ -42,14 +37,8 @@ def test_check_deploy_is_clean_with_real_settings():
 
 @pytest.fixture
 def postgres_url():
-    psycopg = pytest.importorskip("psycopg")
-    name = f"workbench_test_{uuid.uuid4().hex[:8]}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture

@@ -35,6 +35,12 @@ def test_find_invalid_says_what_and_where(value, problem):
     assert find_invalid(value) == problem
 
 
+def test_find_invalid_finds_nul_when_asked_for_a_value_stored_whole():
+    assert find_invalid({"a": ["ok", "x\x00"]}, nul=True) == "a null character (U+0000) at a[1]"
+    assert find_invalid({"k\x00": 1}, nul=True) == "a null character (U+0000) in a key"
+    assert find_invalid({"a": "\x00\ud83d"}, nul=True) == "a lone surrogate \\ud83d at a"
+
+
 def test_find_invalid_bounds_depth_without_recursing():
     deep: list = []
     for _ in range(100_000):

@@ -2,13 +2,16 @@
 
 Loaded as a pytest plugin (``-p tests.testenv`` in pyproject), so it runs
 before pytest-django imports the settings. It writes an operator catalog
-that points a ``fake`` provider at the fake upstream's port.
+that points a ``fake`` provider at the fake upstream's port, and gives a run
+on PostgreSQL a database name of its own.
 """
 
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
+from tests.databases import name_of, on_postgres, with_name
 from tests.ports import free_port
 
 FAKE_PORT = free_port()
@@ -99,3 +102,11 @@ for key, value in {
     os.environ[key] = value  # the suite defines its own environment
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("FAKE_KEYED_API_KEY", None)
+
+# On PostgreSQL (the second pass, README "Tests") each run takes names of its
+# own: pytest-django creates test_<name>_<run> and drops it at the end, and
+# servers started in subprocesses get test_<name>_<run>_<label>
+# (tests/databases.py), so runs on one shared server never collide.
+if on_postgres():
+    url = os.environ["DATABASE_URL"]
+    os.environ["DATABASE_URL"] = with_name(url, f"{name_of(url)}_{uuid.uuid4().hex[:8]}")

@@ -14,3 +14,6 @@ MAX_FRAME_BYTES = 4 * 1024 * 1024
 MAX_FORM_BYTES = 10 * 1024 * 1024
 OUT_CHUNK = 100_000  # characters of answer text in one frame out (6 bytes each escaped, at most)
 MARKDOWN_LIMIT = 64_000  # characters of an answer rendered as Markdown; longer ones as plain text
+# A session file (Library → Import): a long conversation with its runs, each
+# run's body repeating the conversation so far; read whole into memory.
+MAX_IMPORT_BYTES = 10 * 1024 * 1024

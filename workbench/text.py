@@ -29,11 +29,13 @@ class TextError(ValueError):
     """Text refused, worded to follow "The <thing> ...": "is nested deeper than 100 levels"."""
 
 
-def find_invalid(value: Any, max_depth: int = MAX_DEPTH) -> str | None:
+def find_invalid(value: Any, max_depth: int = MAX_DEPTH, *, nul: bool = False) -> str | None:
     """The first problem in a JSON-like value that would stop it being stored or sent.
 
     Walks strings, lists and dicts (keys before their values) without recursion
     and returns e.g. "a lone surrogate \\ud83d at messages[1].content", or None.
+    With ``nul``, a NUL anywhere is a problem too: for a value stored whole (a
+    file imported into JSON fields, which PostgreSQL cannot give a NUL).
     """
     # (item, path to it, depth, whether it is a key of the container at path)
     stack: list[tuple[Any, str, int, bool]] = [(value, "", 0, False)]
@@ -42,6 +44,8 @@ def find_invalid(value: Any, max_depth: int = MAX_DEPTH) -> str | None:
         if isinstance(item, str):
             if found := _SURROGATE.search(item):
                 return f"a lone surrogate \\u{ord(found.group()):04x}{_where(path, is_key)}"
+            if nul and "\x00" in item:
+                return f"a null character (U+0000){_where(path, is_key)}"
         elif isinstance(item, dict | list | tuple):
             if depth >= max_depth:
                 return f"nesting deeper than {max_depth} levels{_where(path, False)}"

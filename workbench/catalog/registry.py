@@ -9,6 +9,7 @@ text that is not Unicode, such as a lone surrogate escape.)
 
 import datetime
 import difflib
+import json
 import math
 import re
 import tomllib
@@ -65,6 +66,16 @@ class Catalog:
         """The local model when there is one: it needs no key."""
         local = [m for m in self.models.values() if m.provider == "local"]
         return (local or list(self.models.values()))[0]
+
+    def without_keys(self, text: str) -> str:
+        """The text without any API key this server holds: no field is meant to hold
+        one, but an upstream's error message, kept as it came, could echo one."""
+        for provider in self.providers.values():
+            key = provider.api_key()
+            if key and len(key.strip()) >= 8:
+                for form in {key, json.dumps(key, ensure_ascii=False)[1:-1]}:
+                    text = text.replace(form, "[an API key, removed]")
+        return text
 
     def stand_in(self, model_id: str, url: str = "") -> Model | None:
         """What loads a body naming ``model_id`` in its place: None when the catalog

@@ -8,8 +8,9 @@ with ``saved=False``). Every change here locks the draft (and the session)
 and happens in one transaction, like the draft's own methods.
 """
 
+import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -20,6 +21,9 @@ from workbench.catalog.registry import get_catalog
 from workbench.chat.conversation import Column, Status
 from workbench.chat.models import Draft, Run
 from workbench.library.owner import Owner
+
+if TYPE_CHECKING:
+    from workbench.library.exchange import ImportedSession
 
 TITLE_LENGTH = 80
 UNTITLED = "Untitled session"
@@ -47,6 +51,20 @@ def searchable(title: str, columns: list[dict[str, Any]], pending: str) -> str:
         parts.append(col.get("system_prompt", ""))
         parts.extend(m.get("content", "") for m in col.get("messages", []))
     return "\n".join(parts).lower()
+
+
+def _follow_runs(column: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+    """A column whose messages name their runs by the runs' new ids."""
+    messages = []
+    for m in column["messages"]:
+        m = dict(m)
+        if "run" in m:
+            if m["run"] in ids:
+                m["run"] = ids[m["run"]]
+            else:
+                del m["run"]
+        messages.append(m)
+    return {**column, "messages": messages}
 
 
 class SessionQuerySet(models.QuerySet):
@@ -210,6 +228,49 @@ class Session(models.Model):
         session = cls.objects.owned_by(owner).select_for_update().get(pk=session_id)
         session.runs.exclude(status=Status.STREAMING).delete()
         session.delete()
+
+    @classmethod
+    @transaction.atomic
+    def import_sessions(cls, owner: Owner, imported: list["ImportedSession"]) -> list["Session"]:
+        """Sessions read from a file (``library.exchange`` checked them) as the owner's
+        saved sessions: all of them or, if anything fails, none.
+
+        Runs get new ids, and messages' "run" follow them (one naming no run of
+        the file loses it): a file can never reach a run that already exists.
+        The first session of the file comes first in the Library.
+        """
+        now = timezone.now()
+        created = []
+        for order, item in enumerate(imported):
+            ids = {run.key: uuid.uuid4().hex for run in item.runs}
+            columns = [_follow_runs(column, ids) for column in item.columns]
+            session = cls(
+                title=item.title,
+                columns=columns,
+                pending=item.pending,
+                text=searchable(item.title, columns, item.pending),
+                saved=True,
+                created_at=now,
+                updated_at=now - dt.timedelta(microseconds=order),
+                **owner.fields,
+            )
+            session.save(force_insert=True)
+            for run in item.runs:
+                Run.objects.create(  # an INSERT, never an update of a row with that id
+                    id=ids[run.key],
+                    session=session,
+                    column=run.column,
+                    status=run.status,
+                    body=run.body,
+                    text=run.text,
+                    error=run.error,
+                    figures=run.figures,
+                    finished_at=run.finished_at,
+                )
+                if run.started_at:  # auto_now_add set it on create
+                    Run.objects.filter(pk=ids[run.key]).update(started_at=run.started_at)
+            created.append(session)
+        return created
 
     @classmethod
     @transaction.atomic

@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -20,8 +22,9 @@ from workbench.chat.forms import PanelForm
 from workbench.chat.models import Draft, RefusedChange, Run
 from workbench.chat.presenters import conversation_view, page_context
 from workbench.chat.views import refuse
+from workbench.library import exchange
 from workbench.library.forms import RenameForm
-from workbench.library.models import Session
+from workbench.library.models import Session, shorten
 from workbench.library.owner import Owner
 from workbench.snippets.render import render_snippets
 
@@ -46,13 +49,16 @@ def _run(request: HttpRequest, run_id: str) -> Run:
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
     """My sessions, newest first; ``?q=`` searches titles and text."""
+    return _library_page(request)
+
+
+def _library_page(request: HttpRequest, status: int = 200, **extra: str) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     found = Session.objects.owned_by(Owner.of(request)).search(query)
     page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
     editing = Draft.of(request.browser).session_id
-    return render(
-        request, "library/library.html", {"page": page, "query": query, "editing": editing}
-    )
+    ctx = {"page": page, "query": query, "editing": editing, **extra}
+    return render(request, "library/library.html", ctx, status=status)
 
 
 @require_POST
@@ -151,3 +157,33 @@ def run_restore(request: HttpRequest, run_id: str) -> HttpResponse:
         return redirect("session-detail", run.session_id)
     messages.success(request, "The run's request is in the workbench, as it was sent.")
     return to_workbench(request, kept)
+
+
+@require_GET
+@never_cache
+def export(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The session as a ``workbench.session/1`` file (``library.exchange``), downloaded."""
+    session = _session(request, session_id)
+    response = HttpResponse(
+        exchange.export_text(session), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, exchange.filename(session.title)
+    )
+    return response
+
+
+@require_POST
+def import_file(request: HttpRequest) -> HttpResponse:
+    """A session file, a request body or a list of bodies, as the importer's saved
+    sessions; refused whole, with the reason beside the form, if anything is wrong."""
+    upload = request.FILES.get("file")
+    try:
+        read = exchange.read_upload(upload)
+    except exchange.RefusedFile as exc:
+        name = f" from “{shorten(upload.name or '', 80)}”" if upload else ""
+        problem = f"Nothing was imported{name}: {exc}."
+        return _library_page(request, 422, import_error=problem)
+    Session.import_sessions(Owner.of(request), read.sessions)
+    messages.success(request, read.summary())
+    return redirect("library")

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from workbench.catalog.entries import Provider
+from workbench.catalog.registry import get_catalog
 
 CONNECT_TIMEOUT = 5.0
 ERROR_BODY_LIMIT = 64 * 1024
@@ -69,6 +70,7 @@ def http_error(
 ) -> UpstreamError:
     status = response.status_code
     detail = (_upstream_message(raw) or response.reason_phrase).rstrip(". ")
+    detail = get_catalog().without_keys(detail)  # kept with the run, shown, exported
     name = provider.name
     if status in (401, 403):
         hint = f" Check {provider.api_key_env}." if provider.api_key_env else ""
