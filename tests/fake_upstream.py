@@ -8,7 +8,8 @@ is set over HTTP, so a test in another process can script it:
   ``after_first`` (seconds of silence after the first token),
   ``content`` (a text whose words are the tokens), ``usage`` (send usage),
   ``fault`` (see FAULTS), ``stamp`` (each token is ``@<unix time it was sent> ``,
-  for measuring delays). Resets what was recorded.
+  for measuring delays); ``models``: per model id (the body's ``model``), any of
+  these to use for that model's requests instead. Resets what was recorded.
 - A user message holding ``[fault=<name>]`` sets the fault for that request
   alone, so concurrent runs (bench/faults.py) can each meet their own fault.
 - ``GET /_control/requests``: every chat request received: its body, its
@@ -69,6 +70,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "usage": True,
     "fault": None,
     "stamp": False,
+    "models": {},
 }
 _HTTP_FAULTS = {
     "http_400": (400, "Invalid value for 'temperature': must be at most 2."),
@@ -98,8 +100,12 @@ class FakeUpstream:
         path = scope["path"]
         if path == "/_control/config":
             self.config = {**DEFAULT_CONFIG, **json.loads(body or b"{}")}
-            if self.config["fault"] not in FAULTS:
-                return await respond(send, 400, {"error": f"unknown fault {self.config['fault']}"})
+            faults = [
+                self.config["fault"],
+                *(m.get("fault") for m in self.config["models"].values()),
+            ]
+            if unknown := [f for f in faults if f not in FAULTS]:
+                return await respond(send, 400, {"error": f"unknown fault {unknown[0]}"})
             self.requests = []
             return await respond(send, 200, self.config)
         if path == "/_control/requests":
@@ -117,8 +123,10 @@ class FakeUpstream:
             "disconnected_at": None,
         }
         self.requests.append(record)
-        fault = request_fault(record["body"]) or self.config["fault"]
-        cfg = {**self.config, "fault": fault}
+        own = (self.config.get("models") or {}).get(record["body"].get("model"), {})
+        config = {**self.config, **own}
+        fault = request_fault(record["body"]) or config["fault"]
+        cfg = {**config, "fault": fault}
         if fault == "echo_key":
             sent = record["headers"].get("authorization", "")
             err = {"error": {"message": f"Incorrect API key provided: {sent}", "type": "fake"}}

@@ -55,6 +55,24 @@ provider = "fake"
 display_name = "Fake Chat"
 context_length = 4096
 
+# Three more models of the fake upstream, for comparisons (each scripted by its id).
+# Their ids share no letter with the model ids of tests/data/pasted_requests.toml,
+# so an import's closest stand-in (difflib) is never one of them.
+[[models]]
+id = "6xyzj"
+provider = "fake"
+display_name = "Fake Compare 1"
+
+[[models]]
+id = "9xyzj"
+provider = "fake"
+display_name = "Fake Compare 2"
+
+[[models]]
+id = "6qyzj"
+provider = "fake"
+display_name = "Fake Compare 3"
+
 [[models]]
 id = "fake-keyed"
 provider = "fakekeyed"

@@ -95,7 +95,7 @@
   });
   document.addEventListener("htmx:wsClose", () => { socket = null; });
   document.addEventListener("htmx:afterSettle", (event) => {
-    if (event.detail.xhr && event.detail.target?.closest?.("#conversation, #panel-chat")) follow();
+    if (event.detail.xhr && event.detail.target?.closest?.("#columns, #conversation, #panel-chat")) follow();
   });
 })();
 
@@ -110,6 +110,8 @@
     document.getElementById("preselected")?.remove(); // "kept once you…": it is now
     // A Run carries the model itself; any other first action stores it now.
     if (event.type !== "htmx:wsBeforeSend" && event.detail.elt !== form) htmx.trigger(form, "change");
+    // A compare link's columns (input[data-opened]) go with every request of this page:
+    // whichever reaches the server first (an autosave or a Run) stores them.
     history.replaceState(null, "", location.pathname);
   }
   document.addEventListener("htmx:beforeRequest", settle);
@@ -181,4 +183,24 @@
     document.getElementById(button.getAttribute("aria-controls")).textContent = "";
     document.getElementById(button.dataset.then || "message").focus();
   });
+})();
+
+// Compare: the panel edits the column that has focus. Moving into another
+// column saves the panel (for the column it showed) and shows that column's.
+// After Compare, Close or Keep the page comes back at #column-N: focus goes there.
+(function () {
+  document.addEventListener("focusin", (event) => {
+    const region = event.target.closest?.("[data-column]");
+    const input = document.getElementById("column");
+    const form = document.getElementById("workbench-form");
+    if (!region || !input || !form || input.value === region.dataset.column) return;
+    for (const col of document.querySelectorAll("[data-column]")) col.classList.toggle("focused", col === region);
+    // The panel's fields and its column input still belong to the column it shows:
+    // they are saved there, and the reply redraws the panel (column input included).
+    htmx.ajax("POST", form.getAttribute("hx-post"), {
+      source: form, swap: "none", values: { focus: region.dataset.column },
+    });
+  }, true);
+  const wanted = location.hash.match(/^#column-(\d+)$/);
+  if (wanted) document.getElementById(`column-${wanted[1]}`)?.focus();
 })();

@@ -16,7 +16,7 @@ from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import ROLES, SYSTEM_ROLES
 from workbench.catalog.schema import ParameterError, parse_form_value
 from workbench.chat.conversation import Column
-from workbench.chat.models import Panel
+from workbench.chat.models import MAX_COLUMNS, Panel
 from workbench.limits import MAX_TEXT
 
 PARAM_PREFIX = "param-"
@@ -163,6 +163,11 @@ class PanelForm(forms.Form):
     )
     message = long_text("The message")
     revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    # The column the panel edits; in a comparison each column posts its own
+    # Model box as ``model-<index>``, the panel's column's is its ``model``.
+    column = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_COLUMNS - 1, widget=forms.HiddenInput
+    )
 
     def __init__(
         self, data: MultiValueDict | None = None, *, column: Column | None = None, **kwargs: Any
@@ -176,6 +181,11 @@ class PanelForm(forms.Form):
                 "system_role": column.system_role,
                 **{PARAM_PREFIX + k: v for k, v in column.parameters.items()},
             }
+        if data is not None and "model" not in data:
+            own = f"model-{data.get('column') or 0}"
+            if own in data:
+                data = data.copy()
+                data["model"] = data[own]
         super().__init__(data, initial=initial, auto_id="%s", label_suffix="", **kwargs)
         chosen = get_catalog().get((data or {}).get("model", "")) if data is not None else None
         self.chosen: Model = chosen or (column.model if column else get_catalog().default_model())
@@ -222,7 +232,27 @@ class PanelForm(forms.Form):
             message=data["message"] if "message" in self.data and "message" in data else None,
             revision=data["revision"],
             errors=self.refusal(),
+            column=data.get("column") or 0,
+            models=self.column_models(),
+            opened=self.opened(),
         )
+
+    def column_models(self) -> dict[int, str]:
+        """Each column's own Model box, where posted and a model of the catalog."""
+        models = {}
+        for index in range(MAX_COLUMNS):
+            model_id = self.data.get(f"model-{index}")
+            if isinstance(model_id, str) and get_catalog().get(model_id) is not None:
+                models[index] = model_id
+        return models
+
+    def opened(self) -> list[str] | None:
+        """A compare link's models (``?model=a&model=b``), if this page came from one."""
+        getlist = getattr(self.data, "getlist", None)
+        opened = [str(m) for m in getlist("opened")] if getlist else []
+        if len(opened) < 2 or any(get_catalog().get(m) is None for m in opened):
+            return None
+        return opened[:MAX_COLUMNS]
 
     def refusal(self) -> dict[str, str]:
         """Why each refused field was refused, parameters by their own name."""

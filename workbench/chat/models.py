@@ -7,6 +7,7 @@ interleave. Views and the relay validate input, call these and render.
 """
 
 import datetime as dt
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,14 @@ from django.utils import timezone
 from workbench.catalog.entries import Model, Provider
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
-from workbench.chat.conversation import Column, Message, Status, failed_before_text, message
+from workbench.chat.conversation import (
+    Column,
+    Message,
+    Status,
+    failed_before_text,
+    message,
+    new_id,
+)
 from workbench.chat.markdown import RENDERER_VERSION
 
 # The workbench streams unless the person turns it off (the API default is off).
@@ -31,6 +39,7 @@ BUSY = (
     "An answer is still streaming in this conversation (perhaps in another tab): "
     "press Stop, or wait for it to finish, then Run again."
 )
+MAX_COLUMNS = 6  # a comparison holds at most this many columns
 
 
 @dataclass
@@ -44,19 +53,50 @@ class Panel:
     revision: int | None = None  # the draft revision the page last saw
     errors: dict[str, str] = field(default_factory=dict)
     system_role: str | None = None  # "system" or "developer"; None = not posted
+    column: int = 0  # the column the panel edits (the one that has focus)
+    # The model of each column, by index, where a column's own Model box was posted.
+    models: dict[int, str] = field(default_factory=dict)
+    # A compare link's models (``?model=a&model=b``), taken on the first action.
+    opened: list[str] | None = None
+
+
+@dataclass
+class ColumnStart:
+    """One column's part of a run: its own run id, channel, body and new turns."""
+
+    run_id: str
+    column: int
+    channel: str
+    provider: Provider
+    body: dict[str, Any]
+    new: list[tuple[int, Message]]  # (index, message) added to the column
 
 
 @dataclass
 class RunStart:
-    """A run that may go: what to send, and what the page must show for it."""
+    """A run that may go: one stream per column, and what the page must show for it."""
 
-    run_id: str
     draft: "Draft"
-    provider: Provider
-    body: dict[str, Any]
-    new: list[tuple[int, Message]]  # (index, message) added to the column
+    columns: list[ColumnStart]
     removed: list[str]  # ids of answers a regenerate replaced
     cleared_box: bool
+
+    # The first column's part, for a draft of one column.
+    @property
+    def run_id(self) -> str:
+        return self.columns[0].run_id
+
+    @property
+    def provider(self) -> Provider:
+        return self.columns[0].provider
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return self.columns[0].body
+
+    @property
+    def new(self) -> list[tuple[int, Message]]:
+        return self.columns[0].new
 
 
 @dataclass
@@ -78,6 +118,11 @@ class RefusedChange(Exception):
     """An edit the draft cannot take now; the message is for the person."""
 
 
+def copied_id(message_id: str, column: int) -> str:
+    """The id of a message's copy in another column (see ``Draft._copy``)."""
+    return hashlib.sha256(f"{message_id}:{column}".encode()).hexdigest()[:12]
+
+
 class Occupied(Exception):
     """An Import that was to ask first found something there: what it would replace."""
 
@@ -94,6 +139,7 @@ class Deleted:
     index: int
     after: str | None  # the id of the message just before it, if any
     before: str | None  # and of the one just after it
+    column: int = 0  # the column it was in
 
 
 def lease_end() -> dt.datetime:
@@ -165,23 +211,56 @@ class Draft(models.Model):
             return {}
         return {r.id: r for r in Run.objects.filter(draft=self).live()}
 
-    def request_body(self) -> dict[str, Any]:
-        """What Run would send now (the Message box as the last user turn)."""
-        return self.column().request_body(self.pending)
+    def request_body(self, index: int = 0) -> dict[str, Any]:
+        """What Run would send now from column ``index`` (the Message box as the last user turn)."""
+        return self.column(self._index(index)).request_body(self.pending)
+
+    def _index(self, index: int) -> int:
+        """A column index from a page, kept within the columns there are."""
+        return min(max(index, 0), len(self.columns) - 1)
 
     # -- changes (each in its own transaction) -------------------------------
 
     def _apply(self, panel: Panel) -> None:
-        column = self.column()
+        if panel.opened and self._streaming_run() is None:
+            self._open(panel.opened)
+        for index, model_id in panel.models.items():
+            if 0 <= index < len(self.columns) and index != panel.column:
+                column = self.column(index)
+                column.switch_model(model_id)
+                self._put(index, column)
+        index = self._index(panel.column)
+        column = self.column(index)
         column.switch_model(panel.model_id)
         if panel.system_prompt is not None:
             column.system_prompt = panel.system_prompt
         if panel.system_role is not None:
             column.system_role = panel.system_role
         column.set_parameters(panel.parameters)
-        self._put(0, column)
+        self._put(index, column)
         if panel.message is not None and not self._already_sent(panel.message, panel.revision):
             self.pending = panel.message
+
+    def _open(self, model_ids: list[str]) -> None:
+        self.columns = [c.as_json() for c in self.opened(model_ids)]
+
+    def opened(self, model_ids: list[str]) -> list[Column]:
+        """A compare link's columns: one per model, in order, each the column in the
+        same place (or a copy of the first, with its history) with that model."""
+        columns = []
+        for index, model_id in enumerate(model_ids[:MAX_COLUMNS]):
+            column = self.column(index) if index < len(self.columns) else self._copy(0, index)
+            column.switch_model(model_id)
+            columns.append(column)
+        return columns
+
+    def _copy(self, index: int, into: int) -> Column:
+        """Column ``index`` again, to be column ``into``: its model, parameters, system
+        prompt and history. Ids name elements of the page, so the copy's turns get
+        their own, the same each time (a page can show a copy before it is stored)."""
+        column = self.column(index)
+        column.messages = [{**m, "id": copied_id(m["id"], into)} for m in column.messages]  # type: ignore[misc]
+        return column
 
     def _already_sent(self, text: str, revision: int | None) -> bool:
         """Whether a Message box from a page older than the last Run holds what that
@@ -203,15 +282,81 @@ class Draft(models.Model):
 
     @classmethod
     @transaction.atomic
+    def add_column(cls, browser: str, from_index: int, panel: Panel | None = None) -> "Draft":
+        """Compare: one more column, a copy of column ``from_index`` (model,
+        parameters, system prompt and history), placed after the others."""
+        draft = cls._locked(browser)
+        if panel is not None:
+            draft._apply(panel)
+        draft._idle()
+        if len(draft.columns) >= MAX_COLUMNS:
+            raise RefusedChange(f"A comparison holds at most {MAX_COLUMNS} columns.")
+        draft.columns.append(draft._copy(draft._index(from_index), len(draft.columns)).as_json())
+        draft.revision += 1  # pages showing fewer columns are out of date
+        draft._store()
+        return draft
+
+    @classmethod
+    @transaction.atomic
+    def close_column(cls, browser: str, index: int, panel: Panel | None = None) -> "Draft":
+        """Take column ``index`` out of the comparison (its answers go with it)."""
+        draft = cls._locked(browser)
+        if panel is not None:
+            draft._apply(panel)
+        draft._idle()
+        if len(draft.columns) < 2:
+            raise RefusedChange("The last column cannot be closed.")
+        if not 0 <= index < len(draft.columns):
+            raise RefusedChange("That column no longer exists; reload the page.")
+        del draft.columns[index]
+        draft.revision += 1
+        draft._store()
+        return draft
+
+    @classmethod
+    @transaction.atomic
+    def keep_column(cls, browser: str, index: int, panel: Panel | None = None) -> "Draft":
+        """Keep this one: column ``index``'s turns become every column's history
+        (each column keeps its own model, parameters and system prompt)."""
+        draft = cls._locked(browser)
+        if panel is not None:
+            draft._apply(panel)
+        draft._idle()
+        if not 0 <= index < len(draft.columns):
+            raise RefusedChange("That column no longer exists; reload the page.")
+        kept = draft.column(index).messages
+        for i in range(len(draft.columns)):
+            if i == index:
+                continue
+            column = draft.column(i)
+            column.messages = [{**m, "id": new_id()} for m in kept]  # type: ignore[misc]
+            draft._put(i, column)
+        draft.revision += 1
+        draft._store()
+        return draft
+
+    @classmethod
+    @transaction.atomic
     def begin_run(
-        cls, browser: str, panel: Panel, *, run_id: str, channel: str, regenerate: bool = False
+        cls,
+        browser: str,
+        panel: Panel,
+        *,
+        run_id: str | list[str],
+        channel: str | list[str],
+        regenerate: bool = False,
     ) -> RunStart | Refusal:
-        """Take the panel, then start a run: add the user turn and a streaming placeholder.
+        """Take the panel, then start a run: in every column, add the user turn and
+        a streaming placeholder. ``run_id`` and ``channel`` give one per column
+        (a single one serves a draft of one column).
 
         Refused, with nothing sent, while another run of this draft is live,
-        when the page is older than the last Run, when the body is invalid, or
-        when the model's API key is not set (rather than storing a failed answer).
+        when the page is older than the last Run, when a column's body is
+        invalid, or when a column's model has no API key set (rather than
+        storing a failed answer).
         """
+        run_ids = [run_id] if isinstance(run_id, str) else list(run_id)
+        channels = [channel] if isinstance(channel, str) else list(channel)
         draft = cls._locked(browser)
         if draft._reap():
             draft._store()
@@ -228,42 +373,56 @@ class Draft(models.Model):
         if panel.errors:
             draft._store()
             return Refusal.of(panel.errors)
-        column = draft.column()
-        if column.provider.missing_key:
+        if len(draft.columns) > min(len(run_ids), len(channels)):
             draft._store()
-            return Refusal.of({"model": column.provider.no_key_reason()})
-        removed: list[str] = []
-        if regenerate:
-            while column.messages and column.messages[-1]["role"] == "assistant":
-                removed.append(column.messages.pop()["id"])
+            return Refusal.of({"run": "this run was not given a stream for every column"})
+        many = len(draft.columns) > 1
         text = "" if regenerate else draft.pending
-        try:
-            body = column.request_body(text)
-        except RequestError as exc:
-            draft._store()
-            errors = dict(exc.errors)
-            if "messages" in errors:  # shown beside the Message box
-                errors["message"] = errors.pop("messages")
-            return Refusal.of(errors)
-        first = len(column.messages)
+        columns = [draft.column(i) for i in range(len(draft.columns))]
+        removed: list[str] = []
+        bodies = []
+        for i, column in enumerate(columns):
+            where = f"Column {i + 1}: " if many else ""
+            if column.provider.missing_key:
+                draft._store()
+                return Refusal.of({"model": where + column.provider.no_key_reason()})
+            if regenerate:
+                while column.messages and column.messages[-1]["role"] == "assistant":
+                    removed.append(column.messages.pop()["id"])
+            try:
+                bodies.append(column.request_body(text))
+            except RequestError as exc:
+                draft._store()
+                errors = {k: where + v for k, v in exc.errors.items()}
+                if "messages" in errors:  # shown beside the Message box
+                    errors["message"] = errors.pop("messages")
+                return Refusal.of(errors)
+        starts = []
+        for i, column in enumerate(columns):
+            first = len(column.messages)
+            if text:
+                column.messages.append(message("user", text))
+            column.messages.append(message("assistant", "", Status.STREAMING, run=run_ids[i]))
+            draft._put(i, column)
+            new = list(enumerate(column.messages))[first:]
+            starts.append(ColumnStart(run_ids[i], i, channels[i], column.provider, bodies[i], new))
         if text:
-            column.messages.append(message("user", text))
             draft.pending = ""
             draft.revision += 1
-        column.messages.append(message("assistant", "", Status.STREAMING, run=run_id))
-        draft._put(0, column)
         draft._store()
-        Run.objects.create(
-            id=run_id,
-            draft=draft,
-            session_id=draft.session_id,
-            column=0,
-            body=body,
-            channel=channel,
-            lease_until=lease_end(),
+        Run.objects.bulk_create(
+            Run(
+                id=start.run_id,
+                draft=draft,
+                session_id=draft.session_id,
+                column=start.column,
+                body=start.body,
+                channel=start.channel,
+                lease_until=lease_end(),
+            )
+            for start in starts
         )
-        new = list(enumerate(column.messages))[first:]
-        return RunStart(run_id, draft, column.provider, body, new, removed, bool(text))
+        return RunStart(draft, starts, removed, bool(text))
 
     @classmethod
     @transaction.atomic
@@ -353,12 +512,12 @@ class Draft(models.Model):
     @transaction.atomic
     def edit_message(cls, browser: str, message_id: str, role: str, content: str) -> Message:
         draft = cls._locked(browser)
-        column, index = draft._editable(message_id)
+        where, column, index = draft._editable(message_id)
         edited = column.messages[index]
         edited.update(role=role, content=content)
         for cached in ("html", "html_version"):  # rendered from the old text
             edited.pop(cached, None)  # type: ignore[misc]
-        draft._put(0, column)
+        draft._put(where, column)
         draft._store()
         return column.messages[index]
 
@@ -367,11 +526,11 @@ class Draft(models.Model):
     def delete_message(cls, browser: str, message_id: str) -> tuple["Draft", Deleted]:
         """Take a message out; what was taken, and from where, to undo it."""
         draft = cls._locked(browser)
-        column, index = draft._editable(message_id)
+        where, column, index = draft._editable(message_id)
         ids = [m["id"] for m in column.messages]
         after, before = (ids[index - 1] if index else None), next(iter(ids[index + 1 :]), None)
-        deleted = Deleted(column.messages.pop(index), index, after, before)
-        draft._put(0, column)
+        deleted = Deleted(column.messages.pop(index), index, after, before, where)
+        draft._put(where, column)
         draft._store()
         return draft, deleted
 
@@ -382,7 +541,11 @@ class Draft(models.Model):
         it followed none), else just before the one that followed it, else at the
         place it had (or last)."""
         draft = cls._locked(browser)
-        column = draft.column()
+        if not 0 <= deleted.column < len(draft.columns):
+            raise RefusedChange("That column is closed: the message cannot go back.")
+        if draft.find(deleted.message["id"]) is not None:
+            raise RefusedChange("That message is back already.")
+        column = draft.column(deleted.column)
         if column.find(deleted.message["id"]) is not None:
             raise RefusedChange("That message is back already.")
         after = column.find(deleted.after) if deleted.after else -1
@@ -392,29 +555,48 @@ class Draft(models.Model):
         else:
             index = before if before is not None else min(deleted.index, len(column.messages))
         column.messages.insert(index, deleted.message)
-        draft._put(0, column)
+        draft._put(deleted.column, column)
         draft._store()
         return draft
 
-    def _editable(self, message_id: str) -> tuple[Column, int]:
-        column = self.column()
-        index = column.find(message_id)
-        if index is None:
+    def find(self, message_id: str) -> tuple[int, Column, int] | None:
+        """(column index, column, message index) of a message, in whichever column."""
+        for where in range(len(self.columns)):
+            column = self.column(where)
+            index = column.find(message_id)
+            if index is not None:
+                return where, column, index
+        return None
+
+    def find_run(self, run_id: str) -> tuple[int, Column, int] | None:
+        """(column index, column, message index) of a run's answer."""
+        for where in range(len(self.columns)):
+            column = self.column(where)
+            index = column.find_run(run_id)
+            if index is not None:
+                return where, column, index
+        return None
+
+    def _editable(self, message_id: str) -> tuple[int, Column, int]:
+        found = self.find(message_id)
+        if found is None:
             raise RefusedChange("That message no longer exists; reload the page.")
+        where, column, index = found
         if column.messages[index]["status"] == Status.STREAMING:
             raise RefusedChange("That answer is still streaming: stop it first.")
-        return column, index
+        return found
 
     @classmethod
     @transaction.atomic
     def add_message(cls, browser: str, text: str, revision: int | None) -> "Draft":
-        """The Message box's text as a user turn, without running the model."""
+        """The Message box's text as a user turn of every column, without running a model."""
         draft = cls._locked(browser)
         if revision is not None and revision < draft.revision:
             raise RefusedChange(STALE_PAGE)
-        column = draft.column()
-        column.messages.append(message("user", text))
-        draft._put(0, column)
+        for where in range(len(draft.columns)):
+            column = draft.column(where)
+            column.messages.append(message("user", text))
+            draft._put(where, column)
         draft.pending = ""
         draft.revision += 1
         draft._store()
@@ -442,9 +624,10 @@ class Draft(models.Model):
     def clear(cls, browser: str) -> "Draft":
         draft = cls._locked(browser)
         draft._idle()
-        column = draft.column()
-        column.messages = []
-        draft._put(0, column)
+        for where in range(len(draft.columns)):
+            column = draft.column(where)
+            column.messages = []
+            draft._put(where, column)
         draft._store()
         return draft
 
@@ -473,7 +656,7 @@ class Draft(models.Model):
             raise RequestError({"run": str(exc)}) from None
         if ask and draft.has_work():
             raise Occupied(draft.column(), draft.pending)
-        draft._put(0, column)
+        draft.columns = [column.as_json()]  # an imported request is one conversation
         draft.pending = pending
         draft.revision += 1
         draft._store()

@@ -16,7 +16,7 @@ from workbench.catalog.request import RequestError
 from workbench.chat.conversation import Column, Message, Status
 from workbench.chat.forms import PanelForm
 from workbench.chat.markdown import RENDERER_VERSION, is_plain, render_answer
-from workbench.chat.models import Draft
+from workbench.chat.models import MAX_COLUMNS, Draft
 from workbench.limits import MAX_FRAME_BYTES
 from workbench.snippets.render import render_snippets
 
@@ -32,14 +32,23 @@ def model_groups() -> dict[str, list[tuple[Model, str | None]]]:
 
 
 def page_context(
-    draft: Draft, form: PanelForm | None = None, errors: dict[str, str] | None = None
+    draft: Draft,
+    form: PanelForm | None = None,
+    errors: dict[str, str] | None = None,
+    focus: int = 0,
+    columns: list[Column] | None = None,
 ) -> dict[str, Any]:
-    """Everything the workbench page shows of ``draft``; ``form`` holds what was typed."""
-    column = draft.column()
+    """Everything the workbench page shows of ``draft``; ``form`` holds what was
+    typed; ``focus`` is the column the panel edits; ``columns``, when given,
+    are shown instead of the draft's (a compare link's, not stored yet)."""
+    columns = columns or [draft.column(i) for i in range(len(draft.columns))]
+    focus = min(max(focus, 0), len(columns) - 1)
+    column = columns[focus]
     form = form or PanelForm(column=column)
     basic, more = form.parameter_fields()
     live = draft.live_runs()
     texts = {run_id: run.text for run_id, run in live.items()}
+    views = [column_view(i, c, live, texts) for i, c in enumerate(columns)]
     return {
         "draft": draft,
         "form": form,
@@ -48,11 +57,36 @@ def page_context(
         "model_groups": model_groups(),
         "basic_fields": basic,
         "more_fields": more,
-        "messages": [message_view(i, m, texts) for i, m in enumerate(column.messages)],
+        "messages": views[0]["messages"],
+        "columns": views,
+        "compare": len(views) > 1,
+        "can_compare": len(views) < MAX_COLUMNS,
+        "focus": focus,
+        "focus_number": focus + 1,
         "active_run": next(iter(live), None),
         "errors": errors or form.refusal(),
         "max_frame_bytes": MAX_FRAME_BYTES,
         **session_state(draft),
+    }
+
+
+def conversation_id(index: int) -> str:
+    """The id of column ``index``'s conversation log (the first keeps ``conversation``)."""
+    return "conversation" if index == 0 else f"conversation-{index + 1}"
+
+
+def column_view(
+    index: int, column: Column, live: dict[str, Any], texts: dict[str, str]
+) -> dict[str, Any]:
+    """One column of the page: its model, its messages and the run streaming in it."""
+    streaming = next((m["run"] for m in column.streaming() if m.get("run") in live), None)
+    return {
+        "index": index,
+        "number": index + 1,
+        "model": column.model,
+        "messages": [message_view(i, m, texts) for i, m in enumerate(column.messages)],
+        "conversation_id": conversation_id(index),
+        "active_run": streaming,
     }
 
 
@@ -122,10 +156,13 @@ def announcement(m: Message) -> str:
     return f"Answer {ended}{counted}"
 
 
-def api_view(draft: Draft) -> dict[str, Any]:
-    """The API tab: what Run would send now, as code in every language, or why nothing."""
+def api_view(draft: Draft, focus: int = 0) -> dict[str, Any]:
+    """The API tab: what Run would send now from the column ``focus``, as code in
+    every language, or why nothing."""
+    focus = min(max(focus, 0), len(draft.columns) - 1)
+    named = {"api_column": focus + 1} if len(draft.columns) > 1 else {}
     try:
-        body = draft.request_body()
+        body = draft.request_body(focus)
     except RequestError as exc:
-        return {"problem": "; ".join(f"{k}: {v}" for k, v in exc.errors.items())}
-    return {"snippets": render_snippets(draft.column().provider, body)}
+        return {"problem": "; ".join(f"{k}: {v}" for k, v in exc.errors.items()), **named}
+    return {"snippets": render_snippets(draft.column(focus).provider, body), **named}

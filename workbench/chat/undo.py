@@ -30,4 +30,10 @@ def deleted_from(browser: str, value: str) -> Deleted:
         raise RefusedChange("Too late to undo: the message was deleted over an hour ago.") from None
     except signing.BadSignature:
         raise RefusedChange("That Undo is not valid here; reload the page.") from None
-    return Deleted(Message(**data["message"]), data["index"], data["after"], data["before"])
+    return Deleted(
+        Message(**data["message"]),
+        data["index"],
+        data["after"],
+        data["before"],
+        data.get("column", 0),
+    )

@@ -25,7 +25,7 @@ from workbench.chat.imported import (
     import_notices,
     replaced_by_import,
 )
-from workbench.chat.models import Draft, Occupied, RefusedChange
+from workbench.chat.models import MAX_COLUMNS, Draft, Occupied, RefusedChange
 from workbench.chat.presenters import api_view, message_view, page_context
 from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 
@@ -51,19 +51,40 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
 def _workbench(request: HttpRequest) -> HttpResponse:
     """``?model=`` pre-selects a model without storing it: the draft changes on
-    the person's first action, never on a visit."""
+    the person's first action, never on a visit. ``model`` repeated opens a
+    comparison, one column per model; ``column`` (from 1) is the column the
+    panel edits."""
     draft = Draft.settle(request.browser)
-    column = draft.column()
-    asked = request.GET.get("model")
-    if asked and get_catalog().get(asked) is None:
-        ctx = page_context(draft, errors={"model": f"Unknown model '{asked}'."})
+    focus = _number(request.GET.get("column"), 1) - 1
+    asked = request.GET.getlist("model")[:MAX_COLUMNS]
+    unknown = [m for m in asked if get_catalog().get(m) is None]
+    if unknown:
+        ctx = page_context(draft, errors={"model": f"Unknown model '{unknown[0]}'."})
         return render(request, PAGE, ctx, status=404)
-    if asked and asked != column.model_id:
-        column.switch_model(asked)
+    if len(asked) > 1:
+        columns = [draft.column(i) for i in range(len(draft.columns))]
+        if asked != [c.model_id for c in columns]:
+            opened = draft.opened(asked)
+            focus = min(max(focus, 0), len(opened) - 1)
+            ctx = page_context(draft, PanelForm(column=opened[focus]), focus=focus, columns=opened)
+            ctx["preselected_columns"] = asked
+            return render(request, PAGE, ctx)
+    elif asked and asked[0] != draft.column().model_id and len(draft.columns) == 1:
+        column = draft.column()
+        column.switch_model(asked[0])
         ctx = page_context(draft, PanelForm(column=column))
         ctx["preselected"] = column.model
         return render(request, PAGE, ctx)
-    return render(request, PAGE, {**page_context(draft), **import_notices(request)})
+    ctx = {**page_context(draft, focus=focus), **import_notices(request)}
+    return render(request, PAGE, ctx)
+
+
+def _number(value: Any, default: int = 0) -> int:
+    """A small whole number from a request, or ``default``."""
+    try:
+        return int(str(value)[:3])
+    except ValueError:
+        return default
 
 
 @require_POST
@@ -75,27 +96,73 @@ def set_aside(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def draft_update(request: HttpRequest) -> HttpResponse:
-    """Autosave: keep what is valid, show the reason beside what is not."""
+    """Autosave: keep what is valid, show the reason beside what is not. With
+    ``focus``, the panel then edits that column instead (it is redrawn)."""
     before = Draft.of(request.browser)
-    form = PanelForm(request.POST, column=before.column())
+    edited = min(max(_number(request.POST.get("column")), 0), len(before.columns) - 1)
+    form = PanelForm(request.POST, column=before.column(edited))
     panel = form.panel()
     draft = Draft.save_panel(request.browser, panel) if panel else before
-    ctx = page_context(draft, form)  # the fields of the model chosen, as typed
-    # The panel is redrawn only when it shows another model's fields: a
-    # redraw would wipe what was typed while this request was on its way.
-    ctx["model_changed"] = form.chosen.id != request.POST.get("panel_model")
+    focus = _number(request.POST.get("focus"), -1)
+    if 0 <= focus < len(draft.columns) and focus != edited:
+        ctx = page_context(draft, focus=focus)
+        ctx["focus_changed"] = True
+    else:
+        ctx = page_context(draft, form, focus=edited)  # the fields of the model chosen, as typed
+        # The panel is redrawn only when it shows another model's fields: a
+        # redraw would wipe what was typed while this request was on its way.
+        ctx["model_changed"] = form.chosen.id != request.POST.get("panel_model")
     if request.POST.get("api_open"):  # on screen: refresh it now, else when next shown
-        ctx["api"] = api_view(draft)
+        ctx["api"] = api_view(draft, ctx["focus"])
     return render(request, ENVELOPES + "feedback.html", ctx)
+
+
+def _columns_changed(
+    request: HttpRequest, change: Callable[..., Draft], index: int
+) -> HttpResponse:
+    """Compare, close or keep a column: the panel as posted is kept first, then the
+    page is shown again with its new columns, the panel on ``index``."""
+    before = Draft.of(request.browser)
+    edited = min(max(_number(request.POST.get("column")), 0), len(before.columns) - 1)
+    panel = PanelForm(request.POST, column=before.column(edited)).panel()
+    try:
+        draft = change(request.browser, index, panel)
+    except RefusedChange as exc:
+        return refuse(str(exc))
+    focus = min(index, len(draft.columns) - 1) + 1
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = f"{reverse('workbench')}?column={focus}#column-{focus}"
+    return response
+
+
+@require_POST
+def column_add(request: HttpRequest) -> HttpResponse:
+    """Compare: a copy of the column the panel edits, after the last column."""
+    source = _number(request.POST.get("column"))
+    response = _columns_changed(request, Draft.add_column, source)
+    if response.status_code == 204:  # the new column is the last one
+        count = len(Draft.of(request.browser).columns)
+        response["HX-Redirect"] = f"{reverse('workbench')}?column={count}#column-{count}"
+    return response
+
+
+@require_POST
+def column_close(request: HttpRequest, number: int) -> HttpResponse:
+    return _columns_changed(request, Draft.close_column, number - 1)
+
+
+@require_POST
+def column_keep(request: HttpRequest, number: int) -> HttpResponse:
+    return _columns_changed(request, Draft.keep_column, number - 1)
 
 
 @require_http_methods(["GET", "POST"])
 def message(request: HttpRequest, message_id: str) -> HttpResponse:
     """GET: the message (``?edit=1``: as an edit form); POST: save it and show it."""
-    column = Draft.of(request.browser).column()
-    index = column.find(message_id)
-    if index is None:
+    where = Draft.of(request.browser).find(message_id)
+    if where is None:
         return refuse("That message no longer exists; reload the page.")
+    _, column, index = where
     found = column.messages[index]
     if request.method == "POST":
         form = MessageForm(request.POST, auto_id=False)
@@ -177,7 +244,8 @@ def clear(request: HttpRequest) -> HttpResponse:
 @require_GET
 def api_panel(request: HttpRequest) -> HttpResponse:
     """The API tab's snippets, built when the tab is shown rather than on every change."""
-    ctx = {"api": api_view(Draft.of(request.browser))}
+    focus = _number(request.GET.get("column"))
+    ctx = {"api": api_view(Draft.of(request.browser), focus)}
     return render(request, PAGE + "#api-panel", ctx)
 
 

@@ -11,6 +11,11 @@ CONTEXT = 8192
 # llama.cpp would otherwise generate until the context is full: minutes of
 # rambling from a 135M model. The catalog's schema states this default.
 DEFAULT_MAX_TOKENS = 512
+# A comparison runs up to six columns at once (chat.models.MAX_COLUMNS): one slot
+# each. llama.cpp splits n_ctx across its slots (its unified KV cache would let one
+# slot take the whole of it instead), so each slot keeps CONTEXT tokens only if
+# n_ctx is SLOTS times CONTEXT. What it costs in memory: README, "Local model".
+SLOTS = 6
 
 
 def start_server(weights: Path, port: int, host: str = "127.0.0.1"):
@@ -24,7 +29,9 @@ def start_server(weights: Path, port: int, host: str = "127.0.0.1"):
     params = xllamacpp.CommonParams()
     params.model.path = str(weights)
     params.model_alias = {MODEL_ALIAS}
-    params.n_ctx = CONTEXT
+    params.n_parallel = SLOTS
+    params.n_ctx = SLOTS * CONTEXT
+    params.kv_unified = False  # a slot never holds more than its own CONTEXT
     params.n_predict = DEFAULT_MAX_TOKENS
     params.port = port
     params.hostnames = [host]

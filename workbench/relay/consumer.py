@@ -21,7 +21,7 @@ from django.utils.datastructures import MultiValueDict
 from workbench.chat import current
 from workbench.chat.conversation import failed_before_text, message
 from workbench.chat.forms import PanelForm, as_multivalue
-from workbench.chat.models import Draft, Refusal, Run
+from workbench.chat.models import MAX_COLUMNS, Draft, Refusal, Run
 from workbench.limits import MAX_FRAME_BYTES
 from workbench.relay import frames, quotas
 from workbench.relay.runs import RunStream, new_run_id
@@ -101,7 +101,7 @@ class RelayConsumer(AsyncWebsocketConsumer):
             if kind in ("run", "regenerate"):
                 await self.start_run(frame, regenerate=kind == "regenerate")
             elif kind == "stop":
-                await self.stop_run(str(frame.get("run", "")))
+                await self.stop_run(str(frame.get("run", "")), bool(frame.get("all")))
             elif kind == "attach":
                 await self.attach(str(frame.get("run", "")))
             elif kind == "ack":
@@ -132,12 +132,15 @@ class RelayConsumer(AsyncWebsocketConsumer):
         return self.browser
 
     async def start_run(self, frame: dict[str, Any], regenerate: bool) -> None:
+        """One run of the draft: a stream per column, each its own task, upstream
+        request and channel, all on this socket."""
         browser = self.require_browser()
         if refused := quotas.RUNS_PER_ADDRESS.take(self.address):
             raise FrameError(refused)
         try:
-            run_id = new_run_id()
-            channel = await self.channel_layer.new_channel("run")
+            # One id and one channel for each column there may be; those left over go unused.
+            run_ids = [new_run_id() for _ in range(MAX_COLUMNS)]
+            channels = [await self.channel_layer.new_channel("run") for _ in range(MAX_COLUMNS)]
             try:
                 values = as_multivalue(
                     {k: v for k, v in frame.items() if k not in ("type", "HEADERS")}
@@ -145,7 +148,7 @@ class RelayConsumer(AsyncWebsocketConsumer):
             except ValueError as exc:
                 raise FrameError(str(exc)) from None
             begun = await database_sync_to_async(begin_run)(
-                browser, values, run_id, channel, regenerate
+                browser, values, run_ids, channels, regenerate
             )
         except BaseException:
             quotas.RUNS_PER_ADDRESS.give(self.address)
@@ -156,26 +159,39 @@ class RelayConsumer(AsyncWebsocketConsumer):
             if begun.streaming:  # another page's answer: show it here and follow it
                 await self.attach(begun.streaming)
             return
-        html, stream = begun
-        stream.attach(self.send_html)
-        self.started.add(stream)
-        task = stream.begin()
-        task.add_done_callback(lambda _: self.ended(stream))
-        # The turn is rendered and sent before the run's task first runs; its
+        html, streams = begun
+        left = [len(streams)]  # the run's place in the quota is let go with its last stream
+
+        def ended(stream: RunStream) -> None:
+            self.started.discard(stream)
+            left[0] -= 1
+            if left[0] == 0:
+                quotas.RUNS_PER_ADDRESS.give(self.address)
+
+        for stream in streams:
+            stream.attach(self.send_html)
+            self.started.add(stream)
+            task = stream.begin()
+            task.add_done_callback(lambda _, stream=stream: ended(stream))
+        # The turns are rendered and sent before the runs' tasks first run; their
         # text waits (stream.shown) until the page has a place for it.
         try:
             await self.send_html(html)
         finally:
-            stream.shown.set()
+            for stream in streams:
+                stream.shown.set()
 
-    def ended(self, stream: RunStream) -> None:
-        """A run this socket started has ended: its place and its text are let go
-        (a socket may start many runs in its life)."""
-        quotas.RUNS_PER_ADDRESS.give(self.address)
-        self.started.discard(stream)
-
-    async def stop_run(self, run_id: str) -> None:
-        run = await database_sync_to_async(find_run)(self.require_browser(), run_id)
+    async def stop_run(self, run_id: str, every: bool = False) -> None:
+        """Stop one column's run, or (``every``: the page-level Stop) every run of the draft."""
+        browser = self.require_browser()
+        if every:
+            runs = await database_sync_to_async(live_runs)(browser)
+            if not runs:
+                raise FrameError("That run has already finished.")
+            for run in runs:
+                await self.channel_layer.send(run.channel, {"type": "run.stop"})
+            return
+        run = await database_sync_to_async(find_run)(browser, run_id)
         if run is None or not run.is_live:
             raise FrameError("That run has already finished.")
         await self.channel_layer.send(run.channel, {"type": "run.stop"})
@@ -227,20 +243,22 @@ class Refused:
 
 
 def begin_run(
-    browser: str, values: MultiValueDict, run_id: str, channel: str, regenerate: bool
-) -> Refused | tuple[str, RunStream]:
-    """Validate the frame, start the run in the draft; the page's frame (and the stream)."""
+    browser: str, values: MultiValueDict, run_ids: list[str], channels: list[str], regenerate: bool
+) -> Refused | tuple[str, list[RunStream]]:
+    """Validate the frame, start the run in the draft; the page's frame (and a stream per
+    column)."""
     form = PanelForm(values)  # only validated here, never shown
     panel = form.panel()
     if panel is None:
         return Refused(frames.refused(Refusal.of(form.refusal())))
-    begun = Draft.begin_run(browser, panel, run_id=run_id, channel=channel, regenerate=regenerate)
+    begun = Draft.begin_run(browser, panel, run_id=run_ids, channel=channels, regenerate=regenerate)
     if isinstance(begun, Refusal):
         if begun.active_run is None:
             return Refused(frames.refused(begun))
         html = frames.refused(begun) + frames.conversation(Draft.of(browser))
         return Refused(html, begun.active_run)
-    return frames.started(begun), RunStream(run_id, begun.provider, begun.body, channel)
+    streams = [RunStream(c.run_id, c.provider, c.body, c.channel) for c in begun.columns]
+    return frames.started(begun), streams
 
 
 def find_run(browser: str, run_id: str) -> Run | None:
@@ -248,14 +266,26 @@ def find_run(browser: str, run_id: str) -> Run | None:
     return Run.objects.filter(pk=run_id, draft__browser=browser).first()
 
 
+def live_runs(browser: str) -> list[Run]:
+    """The runs of this browser's draft still streaming somewhere."""
+    return list(Run.objects.filter(draft__browser=browser).live())
+
+
 def ended_run(browser: str, run_id: str) -> list[str]:
     """How a run that has ended ended: its answer, or why it has none."""
     draft = Draft.settle(browser)
-    column = draft.column()
-    index = column.find_run(run_id)
-    if index is not None:
-        return frames.finished(run_id, index, column.messages[index])
+    found = draft.find_run(run_id)
+    where = found[0] if found else 0
+    state = {
+        "column": where,
+        "compare": len(draft.columns) > 1,
+        "active_run": draft._streaming_run(),
+    }
+    if found is not None:
+        _, column, index = found
+        return frames.finished(run_id, index, column.messages[index], **state)
     run = find_run(browser, run_id)
     if run is not None and failed_before_text(run.status, run.text):  # it left no answer
-        return [frames.failed(run_id, message("assistant", "", run.status, error=run.error))]
+        lost = message("assistant", "", run.status, error=run.error)
+        return [frames.failed(run_id, lost, **{**state, "column": run.column})]
     return [frames.notice("That answer was removed: reload the page.")]

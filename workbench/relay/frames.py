@@ -15,8 +15,8 @@ from django.utils.safestring import mark_safe
 
 from workbench.chat.conversation import Message, failed_before_text
 from workbench.chat.markdown import is_plain
-from workbench.chat.models import Draft, Refusal, RunStart
-from workbench.chat.presenters import announcement, message_view, page_context
+from workbench.chat.models import Draft, Refusal, Run, RunStart
+from workbench.chat.presenters import announcement, conversation_id, message_view, page_context
 from workbench.limits import OUT_CHUNK
 
 TEXT = re.compile(r'^<span hx-swap-oob="beforeend:#answer-(\w+)">(.*)</span>$', re.S)
@@ -56,36 +56,60 @@ def snapshot(run_id: str, so_far: str) -> list[str]:
 
 
 def started(start: RunStart) -> str:
-    """The new turns (the user's and the streaming answer), Stop enabled, the box emptied."""
+    """The new turns of each column (the user's and the streaming answer), Stop
+    enabled, the box emptied."""
+    compare = len(start.draft.columns) > 1
     ctx: dict[str, Any] = {
         "oob": True,
         "active_run": start.run_id,
-        "new_messages": [message_view(i, m) for i, m in start.new],
+        "started_columns": [
+            {
+                "number": c.column + 1,
+                "conversation_id": conversation_id(c.column),
+                "new_messages": [message_view(i, m) for i, m in c.new],
+                "was_empty": c.new[0][0] == 0 and not start.removed,
+                "active_run": c.run_id,
+            }
+            for c in start.columns
+        ],
+        "compare": compare,
         "removed": start.removed,
-        "was_empty": start.new[0][0] == 0 and not start.removed,
         "cleared_box": start.cleared_box,
         "draft": start.draft,
         "errors": {},
-        "announcement": "Answer started",
+        "announcement": f"{len(start.columns)} answers started" if compare else "Answer started",
     }
     return render_to_string("relay/started.html", ctx)
 
 
-def finished(run_id: str, index: int, answer: Message) -> list[str]:
-    """The answer as rendered when its run ended, in place of its streaming card.
+def finished(
+    run_id: str,
+    index: int,
+    answer: Message,
+    column: int = 0,
+    compare: bool = False,
+    active_run: str | None = None,
+) -> list[str]:
+    """The answer as rendered when its run ended, in place of its streaming card;
+    in a comparison, its column's Stop disabled, and Run enabled only once no
+    column (``active_run``: one still streaming) streams.
 
     A long answer (plain text) could make one frame too large: its card goes
     first with an empty text, then the text follows in pieces. A run that
     failed before any text has no answer to show (``failed``).
     """
     if failed_before_text(answer["status"], answer["content"]):
-        return [failed(run_id, answer)]
+        return [failed(run_id, answer, column, compare, active_run)]
     view = message_view(index, answer)
+    said = announcement(answer)
     ctx = {
         "oob": True,
         "oob_target": f"#run-{run_id}",
         "m": view,
-        "announcement": announcement(answer),
+        "compare": compare,
+        "col": {"number": column + 1, "active_run": None},
+        "active_run": active_run,
+        "announcement": f"Column {column + 1}: {said}" if compare else said,
     }
     if not is_plain(answer["content"]):
         return [render_to_string("relay/finished.html", ctx)]
@@ -94,15 +118,42 @@ def finished(run_id: str, index: int, answer: Message) -> list[str]:
     return [render_to_string("relay/finished.html", ctx), *_appended(target, answer["content"])]
 
 
-def failed(run_id: str, answer: Message) -> str:
+def column_state(run_id: str) -> dict[str, Any]:
+    """Where a run's answer is: its column, whether the draft compares, and a run
+    still streaming in another column (what ``finished`` needs)."""
+    run = Run.objects.filter(pk=run_id).first()
+    draft = Draft.objects.filter(pk=run.draft_id).first() if run and run.draft_id else None
+    if run is None or draft is None:
+        return {}
+    return {
+        "column": run.column,
+        "compare": len(draft.columns) > 1,
+        "active_run": draft._streaming_run(),
+    }
+
+
+def failed(
+    run_id: str,
+    answer: Message,
+    column: int = 0,
+    compare: bool = False,
+    active_run: str | None = None,
+) -> str:
     """A run that failed before any text: its streaming card goes, the reason is
-    shown in the notice (and announced), and the user's turn stays to send again."""
+    shown in the notice (and announced), and the user's turn stays to send again.
+    In a comparison the column shows the reason in place of the card (not kept),
+    so each failing column says why beside the others' answers."""
+    where = f"Column {column + 1}: " if compare else ""
     ctx = {
         "oob": True,
         "run_id": run_id,
-        "notice": f"No answer: {answer.get('error', '')} "
+        "error": answer.get("error", ""),
+        "compare": compare,
+        "col": {"number": column + 1, "active_run": None},
+        "active_run": active_run,
+        "notice": f"{where}No answer: {answer.get('error', '')} "
         "Your message is kept: Regenerate sends it again.",
-        "announcement": announcement(answer),
+        "announcement": where + announcement(answer),
     }
     return render_to_string("relay/failed.html", ctx)
 
@@ -110,7 +161,7 @@ def failed(run_id: str, answer: Message) -> str:
 def conversation(draft: Draft) -> str:
     """The whole conversation again, as stored (answers streaming show their text so far)."""
     ctx = page_context(draft)
-    return render_to_string("chat/workbench.html#conversation", {**ctx, "oob": True})
+    return render_to_string("chat/workbench.html#columns", {**ctx, "oob": True})
 
 
 def following(run_id: str) -> str:

@@ -335,7 +335,7 @@ def _finish(run_id: str, outcome: Outcome) -> list[str]:
     placed = Draft.finish_run(run_id, outcome, render_answer(outcome.text))
     if placed is None:
         return [frames.notice("This workbench was removed while the answer was streaming.")]
-    return frames.finished(run_id, *placed)
+    return frames.finished(run_id, *placed, **frames.column_state(run_id))
 
 
 def _ensure_keeper() -> None:

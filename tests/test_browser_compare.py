@@ -1,0 +1,92 @@
+"""Compare in Chromium: three columns stream at once, one fails, Stop ends the rest,
+turn two sends each model its own history; Compare adds a column; axe is clean."""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.axe import assert_none, violations
+from tests.browser_helpers import ANSWER
+
+pytestmark = pytest.mark.browser
+
+LINK = "/workbench?model=6xyzj&model=9xyzj&model=6qyzj"
+
+
+def column(page: Page, n: int):
+    return page.get_by_role("region", name=f"Column {n}", exact=True)
+
+
+def test_three_columns_stream_at_once_one_fails_stop_ends_the_rest(page: Page, fake):
+    fake.configure(
+        models={
+            "6xyzj": {"tokens": 10, "rate": 50},  # fast: done in about 0.2 s
+            "9xyzj": {"tokens": 400, "rate": 40, "ttft": 0.3},  # slow: 10 s
+            "6qyzj": {"fault": "http_500"},
+        }
+    )
+    page.goto(LINK)
+    for n, model in enumerate(["6xyzj", "9xyzj", "6qyzj"], start=1):
+        expect(column(page, n).get_by_role("combobox", name="Model")).to_have_value(model)
+    page.get_by_role("textbox", name="Message").fill("Compare this")
+    page.get_by_role("button", name="Run", exact=True).click()
+    fast, slow, failing = (column(page, n).locator(ANSWER) for n in (1, 2, 3))
+    # The slow one's first token shows while the fast one is still going or just done.
+    expect(slow).to_contain_text("tok1")
+    expect(fast).to_have_attribute("data-status", "done")
+    expect(slow).to_have_attribute("data-status", "streaming")  # the fast one finished first
+    expect(failing).to_have_attribute("data-status", "error")
+    expect(failing.locator(".run-error")).to_contain_text("server error (500)")
+    expect(column(page, 2).get_by_role("button", name="Stop column 2")).to_be_enabled()
+    expect(column(page, 1).get_by_role("button", name="Stop column 1")).to_be_disabled()
+    stop = page.get_by_role("button", name="Stop", exact=True)
+    expect(stop).to_be_enabled()
+    clicked = time.time()
+    stop.click()
+    expect(slow).to_have_attribute("data-status", "stopped")
+    records = fake.wait_for(lambda r: any(x["disconnected_at"] for x in r), timeout=3)
+    slow_record = next(r for r in records if r["body"]["model"] == "9xyzj")
+    assert slow_record["disconnected_at"] and slow_record["disconnected_at"] - clicked < 1.5
+    fast_record = next(r for r in records if r["body"]["model"] == "6xyzj")
+    assert fast_record["completed"] and not fast_record["disconnected_at"]
+    expect(page.get_by_role("button", name="Run", exact=True)).to_be_enabled()
+
+    # Turn two: each column is sent its own history.
+    fake.configure(content="second")
+    page.get_by_role("textbox", name="Message").fill("And then?")
+    page.get_by_role("button", name="Run", exact=True).click()
+    for n, done in ((1, 2), (2, 1), (3, 1)):  # after a stopped answer and a failed one
+        expect(column(page, n).locator(f"{ANSWER}[data-status=done]")).to_have_count(done)
+    bodies = {r["body"]["model"]: r["body"]["messages"] for r in fake.requests()}
+    assert bodies["6xyzj"][1]["content"] == "".join(f"tok{i} " for i in range(10))
+    assert bodies["9xyzj"][1]["content"].startswith("tok0 tok1")
+    assert bodies["9xyzj"][1]["content"] != bodies["6xyzj"][1]["content"]
+    assert [m["content"] for m in bodies["6qyzj"]] == ["Compare this", "And then?"]
+
+
+def test_compare_adds_a_column_and_the_panel_follows_focus(audited_page: Page, fake):
+    page = audited_page
+    page.goto("/workbench?model=6xyzj")
+    page.get_by_role("button", name="Compare").click()
+    expect(column(page, 2)).to_be_visible()
+    expect(page.locator("#panel-column")).to_have_text(" — Column 2")
+    expect(column(page, 2).get_by_role("combobox", name="Model")).to_have_value("6xyzj")
+    column(page, 2).get_by_role("combobox", name="Model").select_option("9xyzj")
+    with page.expect_response("**/workbench/draft"):
+        page.get_by_role("textbox", name="System prompt").fill("Column two only")
+    column(page, 1).get_by_role("combobox", name="Model").focus()
+    expect(page.locator("#panel-column")).to_have_text(" — Column 1")
+    expect(page.get_by_role("textbox", name="System prompt")).to_have_value("")
+    page.reload()
+    expect(column(page, 2).get_by_role("combobox", name="Model")).to_have_value("9xyzj")
+    column(page, 2).get_by_role("button", name="Keep this one").focus()
+    expect(page.get_by_role("textbox", name="System prompt")).to_have_value("Column two only")
+    assert_none({"compare": violations(page)})
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(column(page, 1)).to_be_attached()
+    assert_none({"compare on a phone": violations(page)})
+    page.get_by_role("button", name="Close column 2").click()
+    expect(column(page, 2)).to_have_count(0)
+    assert re.search(r"column=1", page.url)
