@@ -130,6 +130,11 @@ class Column:
     def find_run(self, run_id: str) -> int | None:
         return next((i for i, m in enumerate(self.messages) if m.get("run") == run_id), None)
 
+    def last_answer(self) -> Message | None:
+        """The latest answer that has ended (what Compare's diff compares)."""
+        ended = (m for m in reversed(self.messages) if m["role"] == "assistant")
+        return next((m for m in ended if m["status"] != Status.STREAMING), None)
+
     def streaming(self) -> list[Message]:
         return [m for m in self.messages if m["status"] == Status.STREAMING]
 

@@ -262,3 +262,16 @@ class PanelForm(forms.Form):
 class MessageForm(forms.Form):
     role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
     content = long_text("The text", rows=4)
+
+
+class DiffForm(forms.Form):
+    """Compare's diff: two different columns, by their numbers on the page."""
+
+    first = forms.IntegerField(min_value=1, max_value=MAX_COLUMNS)
+    second = forms.IntegerField(min_value=1, max_value=MAX_COLUMNS)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("first") is not None and data.get("first") == data.get("second"):
+            raise forms.ValidationError("Pick two different columns.")
+        return data

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat import undo
-from workbench.chat.forms import MessageForm, PanelForm
+from workbench.chat.diff import diff
+from workbench.chat.forms import DiffForm, MessageForm, PanelForm
 from workbench.chat.imported import (
     MODEL_QUESTION,
     ImportReport,
@@ -154,6 +155,29 @@ def column_close(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def column_keep(request: HttpRequest, number: int) -> HttpResponse:
     return _columns_changed(request, Draft.keep_column, number - 1)
+
+
+@require_GET
+def column_diff(request: HttpRequest) -> HttpResponse:
+    """Compare: how the last answers of two columns differ, word by word (or as JSON)."""
+    form = DiffForm(request.GET)
+    draft = Draft.of(request.browser)
+    ctx: dict[str, Any] = {}
+    if not form.is_valid():
+        ctx["diff_error"] = " ".join(e for errs in form.errors.values() for e in errs)
+    elif max(form.cleaned_data["first"], form.cleaned_data["second"]) > len(draft.columns):
+        ctx["diff_error"] = "That column is closed: reload the page."
+    else:
+        numbers = form.cleaned_data["first"], form.cleaned_data["second"]
+        columns = [draft.column(n - 1) for n in numbers]
+        answers = [c.last_answer() for c in columns]
+        missing = [n for n, a in zip(numbers, answers, strict=True) if a is None]
+        if missing:
+            ctx["diff_error"] = f"Column {missing[0]} has no answer yet: Run first."
+        else:
+            ctx["d"] = diff(answers[0]["content"], answers[1]["content"])  # type: ignore[index]
+            ctx["sides"] = list(zip(numbers, (c.model for c in columns), strict=True))
+    return render(request, PAGE + "#diff", ctx)
 
 
 @require_http_methods(["GET", "POST"])

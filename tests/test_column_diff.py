@@ -1,0 +1,92 @@
+"""Compare's diff: two columns' last answers, word by word or as JSON, escaped."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from tests.drafts import put_messages, stored
+from workbench.chat.conversation import Column, Status, message
+from workbench.chat.diff import diff
+
+pytestmark = pytest.mark.django_db
+
+
+def test_words_that_changed_are_marked_and_the_rest_is_kept():
+    d = diff("The sea is calm today.", "The sea is rough today!")
+    html = str(d.html)
+    assert html.startswith("The sea is ")
+    assert '<del><span class="visually-hidden">[removed: </span>calm' in html
+    assert '<ins><span class="visually-hidden">[added: </span>rough' in html
+    assert (d.removed, d.added, d.as_json) == (2, 2, False)  # the word and the full stop
+
+
+def test_everything_is_escaped():
+    html = str(diff("<b>x</b>", "<img src=x onerror=alert(1)>").html)
+    tags = set(re.findall(r"</?([a-z]+)", html))
+    assert tags <= {"del", "ins", "span"}, tags  # only the marks: the texts' tags are text
+    assert "&lt;" in html and "onerror=alert" in html
+
+
+def test_json_answers_are_compared_by_their_canonical_form():
+    d = diff('{"b": 1, "a": [1, 2]}', '{"a": [1, 2],\n "b": 2}')
+    assert d.as_json and d.removed == 1 and d.added == 1  # only b's line: key order is no change
+    assert "&quot;b&quot;: 1" in str(d.html) and "&quot;b&quot;: 2" in str(d.html)
+    assert not diff('"just a string"', '"another"').as_json  # scalars are words
+
+
+def test_identical_answers_have_no_marks():
+    d = diff("same", "same")
+    assert str(d.html) == "same" and d.added == d.removed == 0
+
+
+def two_columns(client: Client, first: str, second: str | None) -> None:
+    put_messages(client, message("user", "hi"), message("assistant", first))
+    draft = stored(client)
+    column = Column.from_json(draft.columns[0])
+    other = Column("fake-chat", parameters={"stream": True})
+    other.messages = [message("user", "hi")]
+    if second is not None:
+        other.messages.append(message("assistant", second, Status.STOPPED))
+    draft.columns = [column.as_json(), other.as_json()]
+    draft.save()
+
+
+def test_the_view_diffs_two_columns_last_answers():
+    client = Client()
+    two_columns(client, "red green blue", "red yellow blue")
+    html = client.get("/workbench/columns/diff", {"first": "1", "second": "2"}).content.decode()
+    assert 'role="region" aria-label="Difference"' in html
+    assert "Column 1 (Fake Chat) → Column 2 (Fake Chat): 1 removed, 1 added." in html
+    assert "green" in html and "yellow" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ({"first": "1", "second": "1"}, "Pick two different columns."),
+        ({"first": "1", "second": "3"}, "That column is closed: reload the page."),
+        ({"first": "x", "second": "2"}, "Enter a whole number."),
+        ({"first": "1"}, "This field is required."),
+        ({"first": "0", "second": "2"}, "greater than or equal to 1"),
+    ],
+)
+def test_a_bad_pick_says_why(query, said):
+    client = Client()
+    two_columns(client, "a", "b")
+    response = client.get("/workbench/columns/diff", query)
+    assert response.status_code == 200 and said in response.content.decode()
+
+
+def test_a_column_without_an_answer_says_so():
+    client = Client()
+    two_columns(client, "an answer", None)
+    html = client.get("/workbench/columns/diff", {"first": "1", "second": "2"}).content.decode()
+    assert "Column 2 has no answer yet: Run first." in html
+
+
+def test_the_compare_page_offers_the_diff():
+    client = Client()
+    two_columns(client, "a", "b")
+    page = client.get("/workbench").content.decode()
+    assert '<label for="diff_first">Diff column</label>' in page and ">Show diff</button>" in page
