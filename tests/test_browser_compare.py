@@ -64,6 +64,12 @@ def test_three_columns_stream_at_once_one_fails_stop_ends_the_rest(audited_page:
     assert bodies["9xyzj"][1]["content"] != bodies["6xyzj"][1]["content"]
     assert [m["content"] for m in bodies["6qyzj"]] == ["Compare this", "And then?"]
 
+    # When the last column ends, the figures of the last answers, side by side.
+    standings = page.get_by_role("region", name="Last answers side by side")
+    expect(standings.locator("tbody tr")).to_have_count(3)
+    expect(standings).to_contain_text("fastest")
+    expect(standings).to_contain_text("no prices in the catalog")
+
     # The diff of two columns' last answers (both "second": nothing changed), then 1 and 3.
     page.get_by_role("button", name="Show diff").click()
     difference = page.get_by_role("region", name="Difference")

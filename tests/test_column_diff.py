@@ -90,3 +90,37 @@ def test_the_compare_page_offers_the_diff():
     two_columns(client, "a", "b")
     page = client.get("/workbench").content.decode()
     assert '<label for="diff_first">Diff column</label>' in page and ">Show diff</button>" in page
+
+
+def test_standings_mark_the_fastest_and_the_cheapest_and_say_when_there_are_no_prices():
+    client = Client()
+    put_messages(client, message("user", "hi"))
+    draft = stored(client)
+    figures = [
+        {"ttft_ms": 30, "total_ms": 900, "prompt_tokens": 10, "completion_tokens": 100},
+        {"ttft_ms": 12, "total_ms": 1500, "prompt_tokens": 10, "completion_tokens": 50},
+        {"ttft_ms": 50, "total_ms": 400, "prompt_tokens": 10, "completion_tokens": 20},
+    ]
+    columns = []
+    for model, fig in zip(["gpt-4.1", "gpt-4.1-nano", "fake-chat"], figures, strict=True):
+        column = Column(model, parameters={})
+        column.messages = [message("user", "hi"), message("assistant", "x", figures=fig)]
+        columns.append(column.as_json())
+    draft.columns = columns
+    draft.save()
+    html = client.get("/workbench/columns/standings").content.decode()
+    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)[1:]
+    assert len(rows) == 3
+    assert '12 ms <strong class="best">fastest</strong>' in rows[1]  # first token
+    assert '400 ms <strong class="best">fastest</strong>' in rows[2]  # total
+    # gpt-4.1: 10 × 0.000002 + 100 × 0.000008; nano: 10 × 0.0000001 + 50 × 0.0000004
+    assert "$0.000820" in rows[0] and '$0.000021 <strong class="best">cheapest</strong>' in rows[1]
+    assert "no prices in the catalog" in rows[2]
+    assert "Last answers side by side" in client.get("/workbench").content.decode()
+
+
+def test_standings_need_two_answers():
+    client = Client()
+    two_columns(client, "only one answer", None)
+    html = client.get("/workbench/columns/standings").content.decode()
+    assert 'id="standings"' in html and "<table" not in html

@@ -17,6 +17,7 @@ from workbench.chat.conversation import Column, Message, Status
 from workbench.chat.forms import PanelForm
 from workbench.chat.markdown import RENDERER_VERSION, is_plain, render_answer
 from workbench.chat.models import MAX_COLUMNS, Draft
+from workbench.chat.standings import standings
 from workbench.limits import MAX_FRAME_BYTES
 from workbench.snippets.render import render_snippets
 
@@ -60,6 +61,7 @@ def page_context(
         "messages": views[0]["messages"],
         "columns": views,
         "compare": len(views) > 1,
+        "standings": standings(columns) if len(views) > 1 else [],
         "can_compare": len(views) < MAX_COLUMNS,
         "focus": focus,
         "focus_number": focus + 1,

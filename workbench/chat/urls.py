@@ -19,6 +19,7 @@ urlpatterns = [
     path("workbench/import", views.import_request, name="import"),
     path("workbench/columns/add", views.column_add, name="column-add"),
     path("workbench/columns/diff", views.column_diff, name="column-diff"),
+    path("workbench/columns/standings", views.column_standings, name="column-standings"),
     path("workbench/columns/<int:number>/close", views.column_close, name="column-close"),
     path("workbench/columns/<int:number>/keep", views.column_keep, name="column-keep"),
     path("workbench/api", views.api_panel, name="api-panel"),

@@ -28,6 +28,7 @@ from workbench.chat.imported import (
 )
 from workbench.chat.models import MAX_COLUMNS, Draft, Occupied, RefusedChange
 from workbench.chat.presenters import api_view, message_view, page_context
+from workbench.chat.standings import standings
 from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,15 @@ def column_close(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def column_keep(request: HttpRequest, number: int) -> HttpResponse:
     return _columns_changed(request, Draft.keep_column, number - 1)
+
+
+@require_GET
+def column_standings(request: HttpRequest) -> HttpResponse:
+    """Compare's figures side by side, as they are now (asked for when a run ends)."""
+    draft = Draft.of(request.browser)
+    columns = [draft.column(i) for i in range(len(draft.columns))]
+    ranked = standings(columns) if len(columns) > 1 else []
+    return render(request, PAGE + "#standings", {"standings": ranked})
 
 
 @require_GET
