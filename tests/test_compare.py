@@ -6,12 +6,16 @@ import re
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from tests.drafts import put_messages, stored
 from tests.relay_helpers import connect, next_frame, reload, run_frame, start_draft
-from workbench.chat.conversation import message
+from workbench.chat.conversation import Column, message
 from workbench.chat.models import MAX_COLUMNS, Draft, Panel, RefusedChange, Run
+from workbench.library.models import Session
 from workbench.relay import frames
+from workbench.sharing.models import Link
 
 
 def regions(page: str) -> list[str]:
@@ -147,6 +151,35 @@ def test_a_saved_session_keeps_every_column(client):
     session = stored(client).session
     assert session is not None and len(session.columns) == 3
     assert session.columns == stored(client).columns
+
+
+@pytest.mark.django_db
+def test_a_share_link_and_an_export_keep_every_column(client):
+    draft = put_messages(client, message("user", "hi"), message("assistant", "hello"))
+    Draft.add_column(draft.browser, 0)
+    column = Column.from_json(stored(client).columns[1])
+    column.messages[-1]["content"] = "a different answer"  # column 2's own history
+    fresh = stored(client)
+    fresh.columns[1] = column.as_json()
+    fresh.save()
+    assert client.post("/links/share", {"column": "0", "model": "fake-chat"}).status_code == 200
+    link = Link.objects.get()
+    shared = Client().get(f"/s/{link.pk}").content.decode()
+    assert "Column 1: Fake Chat" in shared and "Column 2: Fake Chat" in shared
+    assert "a different answer" in shared and "hello" in shared
+    exported = json.loads(client.get(f"/library/{link.session_id}/export").content)
+    assert [c["messages"][-1]["content"] for c in exported["columns"]] == [
+        "hello",
+        "a different answer",
+    ]
+    other = Client()
+    upload = SimpleUploadedFile("s.json", json.dumps(exported).encode(), "application/json")
+    assert other.post("/library/import", {"file": upload}).status_code == 302
+    imported = Session.objects.exclude(pk=link.session_id).get()
+    assert [c["messages"][-1]["content"] for c in imported.columns] == [
+        "hello",
+        "a different answer",
+    ]
 
 
 async def compare_draft(*models: str) -> Draft:
