@@ -213,9 +213,9 @@ class Draft(models.Model):
 
     def request_body(self, index: int = 0) -> dict[str, Any]:
         """What Run would send now from column ``index`` (the Message box as the last user turn)."""
-        return self.column(self._index(index)).request_body(self.pending)
+        return self.column(self.column_index(index)).request_body(self.pending)
 
-    def _index(self, index: int) -> int:
+    def column_index(self, index: int) -> int:
         """A column index from a page, kept within the columns there are."""
         return min(max(index, 0), len(self.columns) - 1)
 
@@ -229,7 +229,7 @@ class Draft(models.Model):
                 column = self.column(index)
                 column.switch_model(model_id)
                 self._put(index, column)
-        index = self._index(panel.column)
+        index = self.column_index(panel.column)
         column = self.column(index)
         column.switch_model(panel.model_id)
         if panel.system_prompt is not None:
@@ -291,7 +291,9 @@ class Draft(models.Model):
         draft._idle()
         if len(draft.columns) >= MAX_COLUMNS:
             raise RefusedChange(f"A comparison holds at most {MAX_COLUMNS} columns.")
-        draft.columns.append(draft._copy(draft._index(from_index), len(draft.columns)).as_json())
+        draft.columns.append(
+            draft._copy(draft.column_index(from_index), len(draft.columns)).as_json()
+        )
         draft.revision += 1  # pages showing fewer columns are out of date
         draft._store()
         return draft

@@ -96,13 +96,27 @@ def set_aside(request: HttpRequest) -> HttpResponse:
     return redirect("workbench")
 
 
+def posted_panel(request: HttpRequest) -> tuple[Draft, int, PanelForm]:
+    """The panel as a page posted it, read against the column it edits: the draft
+    before, that column's index, and the form."""
+    before = Draft.of(request.browser)
+    edited = before.column_index(_number(request.POST.get("column")))
+    return before, edited, PanelForm(request.POST, column=before.column(edited))
+
+
+def keep_posted_panel(request: HttpRequest) -> None:
+    """Before an action on the whole draft (Save, Share, Update link): keep the panel
+    as posted, so the action takes what the page shows even if its last autosave
+    is still on its way."""
+    if panel := posted_panel(request)[2].panel():
+        Draft.save_panel(request.browser, panel)
+
+
 @require_POST
 def draft_update(request: HttpRequest) -> HttpResponse:
     """Autosave: keep what is valid, show the reason beside what is not. With
     ``focus``, the panel then edits that column instead (it is redrawn)."""
-    before = Draft.of(request.browser)
-    edited = min(max(_number(request.POST.get("column")), 0), len(before.columns) - 1)
-    form = PanelForm(request.POST, column=before.column(edited))
+    before, edited, form = posted_panel(request)
     panel = form.panel()
     draft = Draft.save_panel(request.browser, panel) if panel else before
     focus = _number(request.POST.get("focus"), -1)
@@ -124,9 +138,7 @@ def _columns_changed(
 ) -> HttpResponse:
     """Compare, close or keep a column: the panel as posted is kept first, then the
     page is shown again with its new columns, the panel on ``index``."""
-    before = Draft.of(request.browser)
-    edited = min(max(_number(request.POST.get("column")), 0), len(before.columns) - 1)
-    panel = PanelForm(request.POST, column=before.column(edited)).panel()
+    panel = posted_panel(request)[2].panel()
     try:
         draft = change(request.browser, index, panel)
     except RefusedChange as exc:

@@ -18,10 +18,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
-from workbench.chat.forms import PanelForm
 from workbench.chat.models import Draft, RefusedChange, Run
 from workbench.chat.presenters import conversation_view, page_context
-from workbench.chat.views import refuse
+from workbench.chat.views import keep_posted_panel, refuse
 from workbench.library import exchange
 from workbench.library.forms import RenameForm
 from workbench.library.models import Session, shorten
@@ -64,10 +63,7 @@ def _library_page(request: HttpRequest, status: int = 200, **extra: str) -> Http
 @require_POST
 def save(request: HttpRequest) -> HttpResponse:
     """Save (or, with ``as_new``, Save as new): the panel as posted, then the draft."""
-    before = Draft.of(request.browser)
-    panel = PanelForm(request.POST, column=before.column()).panel()
-    if panel:  # what the page shows, even if its last autosave is still on its way
-        Draft.save_panel(request.browser, panel)
+    keep_posted_panel(request)
     try:
         session = Session.save_draft(Owner.of(request), as_new=bool(request.POST.get("as_new")))
     except RefusedChange as exc:

@@ -23,10 +23,9 @@ from django.views.decorators.http import (
 
 from workbench.catalog.request import RequestError
 from workbench.chat.conversation import Column
-from workbench.chat.forms import PanelForm
 from workbench.chat.models import Draft, RefusedChange
 from workbench.chat.presenters import conversation_view, page_context
-from workbench.chat.views import refuse
+from workbench.chat.views import keep_posted_panel, refuse
 from workbench.library.models import Session
 from workbench.library.owner import Owner
 from workbench.library.views import to_workbench
@@ -49,15 +48,6 @@ def _mine(request: HttpRequest, link_id: str) -> Link:
     return link
 
 
-def _take_panel(request: HttpRequest) -> None:
-    """Keep the panel as posted (as Save does): what the page shows, even if its
-    last autosave is still on its way."""
-    before = Draft.of(request.browser)
-    panel = PanelForm(request.POST, column=before.column()).panel()
-    if panel:
-        Draft.save_panel(request.browser, panel)
-
-
 def _session_bar(request: HttpRequest, notice: str, **extra: Any) -> HttpResponse:
     """The workbench's session bar, redrawn with the link as it now is."""
     ctx = {**page_context(Draft.of(request.browser)), "notice": notice, "share_changed": True}
@@ -70,7 +60,7 @@ def _session_bar(request: HttpRequest, notice: str, **extra: Any) -> HttpRespons
 def share(request: HttpRequest) -> HttpResponse:
     """Share: save the session on screen and show its link (made now, with the
     session as revision 1, if it has no live one)."""
-    _take_panel(request)
+    keep_posted_panel(request)
     try:
         link, created = Link.share(Owner.of(request))
     except RefusedChange as exc:
@@ -90,7 +80,7 @@ def share(request: HttpRequest) -> HttpResponse:
 def update(request: HttpRequest, link_id: str) -> HttpResponse:
     """Update link: save, and publish the session as the next revision at the same URL."""
     _mine(request, link_id)  # someone else's: 404 before anything is saved
-    _take_panel(request)
+    keep_posted_panel(request)
     try:
         revision = Link.update(Owner.of(request), link_id)
     except Link.DoesNotExist:
