@@ -14,7 +14,7 @@ from tests.relay_helpers import connect, next_frame, reload, run_frame, start_dr
 from workbench.chat.conversation import Column, message
 from workbench.chat.models import MAX_COLUMNS, Draft, Panel, RefusedChange, Run
 from workbench.library.models import Session
-from workbench.relay import frames
+from workbench.relay import frames, runs
 from workbench.sharing.models import Link
 
 
@@ -270,4 +270,31 @@ async def test_stop_one_column_then_the_page_level_stop_ends_the_rest(fake):
         fake.wait_for, lambda r: all(x["disconnected_at"] for x in r), 3
     )
     assert len(records) == 3 and all(r["disconnected_at"] for r in records)
+    await comm.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_columns_ending_together_leave_run_enabled(fake, monkeypatch):
+    """Two columns end at once; the first to be stored is slow to be sent (a viewer
+    over the channel layer, a busy socket). Its frame, written while the other
+    column still streamed, must not be the last the page gets."""
+    fake.configure(content="same answer", ttft=0)
+    real_broadcast = runs.RunStream._broadcast
+    first: list[str] = []
+
+    async def slow_first(stream, html, last=False):
+        if frames.FINISHED.search(html) and not first:
+            first.append(stream.id)
+            await asyncio.sleep(0.3)  # the other column ends meanwhile
+        await real_broadcast(stream, html, last)
+
+    monkeypatch.setattr(runs.RunStream, "_broadcast", slow_first)
+    draft = await compare_draft("6xyzj", "9xyzj")
+    comm = await connect(draft)
+    await comm.send_to(text_data=run_frame("Hello", model="6xyzj"))
+    await next_frame(comm)
+    seen = await frames_until_all_finished(comm, 2)
+    last = [f for f in seen if frames.FINISHED.search(f)][-1]
+    assert frames.FINISHED.search(last).group(2) != first[0]  # the one stored last
+    assert 'id="run" class="primary" ws-send hx-vals=\'{"type": "run"}\'>' in last  # enabled
     await comm.disconnect()

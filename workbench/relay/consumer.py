@@ -257,7 +257,8 @@ def begin_run(
             return Refused(frames.refused(begun))
         html = frames.refused(begun) + frames.conversation(Draft.of(browser))
         return Refused(html, begun.active_run)
-    streams = [RunStream(c.run_id, c.provider, c.body, c.channel) for c in begun.columns]
+    ending = asyncio.Lock()  # the columns end one at a time (see RunStream.ending)
+    streams = [RunStream(c.run_id, c.provider, c.body, c.channel, ending) for c in begun.columns]
     return frames.started(begun), streams
 
 

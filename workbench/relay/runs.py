@@ -50,7 +50,14 @@ def save_every() -> float:
 
 
 class RunStream:
-    def __init__(self, run_id: str, provider: Provider, body: dict[str, Any], channel: str):
+    def __init__(
+        self,
+        run_id: str,
+        provider: Provider,
+        body: dict[str, Any],
+        channel: str,
+        ending: asyncio.Lock | None = None,
+    ):
         self.id = run_id
         self.provider = provider
         self.body = body
@@ -67,6 +74,10 @@ class RunStream:
         self.task: asyncio.Task | None = None
         self._pulling = False  # reading the upstream: only then does Stop cancel
         self._stop_asked = False
+        # The columns of one run share this: each stores its answer and sends the
+        # frames saying so before the next may, so the last frame a page gets is
+        # the one written last (it alone knows no column is left streaming).
+        self.ending = ending or asyncio.Lock()
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -107,10 +118,7 @@ class RunStream:
             figures.get("total_ms", 0),
         )  # never the text, the body's messages or a key
         try:
-            finish = database_sync_to_async(_finish)(self.id, outcome)
-            pieces = await asyncio.shield(finish)
-            for i, html in enumerate(pieces):
-                await self._broadcast(html, last=i == len(pieces) - 1)
+            await asyncio.shield(self._end(outcome))  # stored even if the process is going
         except Exception:
             logger.exception("run %s: could not store its outcome (%s)", self.id, outcome.status)
         finally:
@@ -118,6 +126,12 @@ class RunStream:
             if not ACTIVE and _keeper is not None:
                 _keeper.cancel()  # nothing left to keep
         return outcome
+
+    async def _end(self, outcome: Outcome) -> None:
+        async with self.ending:
+            pieces = await database_sync_to_async(_finish)(self.id, outcome)
+            for i, html in enumerate(pieces):
+                await self._broadcast(html, last=i == len(pieces) - 1)
 
     # -- who is watching ------------------------------------------------------
 
