@@ -14,7 +14,8 @@ own process, on loopback. Prints:
 - for N concurrent streams of 50 tokens/s: added inter-token delay p99,
   errors, and the workbench process's CPU and RSS per stream; also the
   relayed p99 of the steady part (tokens sent after the first and before
-  the last second, when no run is starting or ending) and how busy each
+  the last second, when no run is starting or ending), the p99 time to first
+  token of the N runs released together (the start burst) and how busy each
   process was (100 % = one core).
 With ``--baseline REV`` the same figures come for that commit too (checked out
 in a temporary git worktree), trial by trial beside this tree's.
@@ -355,6 +356,8 @@ async def concurrent(servers: Servers, name: str, n: int, tokens: int, rate: flo
         "direct_p99_ms": percentile([d for _, d in direct_delays], 99) * 1e3,
         "relayed_p99_ms": percentile([d for _, d in relayed_delays], 99) * 1e3,
         "steady_p99_ms": percentile(steady(relayed_delays), 99) * 1e3,
+        # The runs were released together: their first tokens measure the start burst.
+        "burst_ttft_p99_ms": percentile([r[0] for r in ok], 99) * 1e3,
         "cpu_ms_per_stream": cpu["web"] / n * 1e3,
         "busy": {name: seconds / wall for name, seconds in cpu.items()},
         "rss_kb_per_stream": rss / n * 1024,
@@ -446,7 +449,7 @@ async def main() -> None:
         )
         print(
             "  tree                          N  errors  direct p99  relayed p99  added p99"
-            "  steady p99  CPU/stream  RSS/stream"
+            "  steady p99  burst TTFT p99  CPU/stream  RSS/stream"
         )
         for n in (int(x) for x in args.concurrency.split(",")):
             for name in servers.trees:
@@ -455,6 +458,7 @@ async def main() -> None:
                 print(
                     f"  {name:24} {n:5}  {c['errors']:6}  {c['direct_p99_ms']:8.1f}ms"
                     f"  {c['relayed_p99_ms']:9.1f}ms  {added:7.1f}ms  {c['steady_p99_ms']:8.1f}ms"
+                    f"  {c['burst_ttft_p99_ms']:12.1f}ms"
                     f"  {c['cpu_ms_per_stream']:7.1f}ms  {c['rss_kb_per_stream']:7.1f}KB"
                     "   busy: " + ", ".join(f"{k} {v:.0%}" for k, v in c["busy"].items())
                 )
