@@ -104,13 +104,16 @@ def fault_classes() -> list[str | None]:
 def idle_pooled() -> int:
     """Connections the shared client's pool holds idle: kept for reuse, not leaked.
 
-    httpx has no public view of its pool; a leak is a connection open to the
-    upstream that the pool does not hold idle once no run is going.
+    aiohttp (the client's transport) has no public view of its pool; a leak is a
+    connection open to the upstream that the pool does not hold idle once no
+    run is going.
     """
     from workbench.relay import upstream
 
-    pool = upstream.client()._transport._pool  # type: ignore[attr-defined]
-    return sum(1 for c in pool.connections if c.is_idle())
+    session = upstream.client()._transport.client  # type: ignore[attr-defined]
+    if session is None:  # nothing sent yet
+        return 0
+    return sum(len(idle) for idle in session.connector._conns.values())
 
 
 async def fault_run(

@@ -1,6 +1,7 @@
 """Shared fixtures: real servers in subprocesses (daphne), a real Chromium."""
 
 import asyncio
+import inspect
 import os
 import socket
 import subprocess
@@ -25,6 +26,7 @@ from tests.databases import (
 )
 from tests.ports import free_port
 from tests.testenv import CUT_PORT, FAKE_PORT, WORK_DIR
+from workbench.relay import upstream
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -69,8 +71,21 @@ def pytest_report_header() -> str:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright's sync API keeps an event loop running in
-    the main thread from its first use on, and no async test can start after."""
+    the main thread from its first use on, and no async test can start after.
+    Async tests close the shared upstream client before their loop ends."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    for item in items:
+        if inspect.iscoroutinefunction(getattr(item, "function", None)):
+            item.fixturenames.append("close_upstream")
+
+
+@pytest.fixture
+async def close_upstream():
+    """The relay's shared client lives as long as its event loop: a test's loop
+    ends with the test, so its connections are closed here, not left to the
+    garbage collector ("Unclosed client session")."""
+    yield
+    await upstream.close()
 
 
 @pytest.fixture(scope="session")

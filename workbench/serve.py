@@ -17,7 +17,17 @@ from workbench.limits import MAX_FRAME_BYTES
 
 
 def install_reactor() -> None:
-    asyncioreactor.install(uvloop.new_event_loop())
+    loop = uvloop.new_event_loop()
+    asyncioreactor.install(loop)
+    from twisted.internet import defer, reactor
+
+    def close_upstream() -> defer.Deferred:
+        from workbench.relay import upstream  # needs Django's settings, set up by then
+
+        return defer.Deferred.fromFuture(loop.create_task(upstream.close()))
+
+    # The relay's shared client closes its connections before the loop stops.
+    reactor.addSystemEventTrigger("before", "shutdown", close_upstream)
 
 
 def main() -> None:
