@@ -160,6 +160,9 @@ SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A load balancer probes each worker over plain HTTP, past the TLS proxy: its
+# health check answers there rather than redirecting (workbench/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Origins besides the site's own (scheme://host:port of the request) that may
 # post forms and open the relay's websocket (workbench/relay/origin.py), e.g.
 # the public origin when a proxy does not pass the original Host on. The older
