@@ -122,7 +122,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 times out every read after 5 s, the time channels_redis's
+            # blocking wait for messages (BZPOPMIN) takes when none come: every idle
+            # socket would end in a TimeoutError. Reads may take longer here;
+            # connecting still times out after 5 s.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
     }
 else:
