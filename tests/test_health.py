@@ -4,19 +4,14 @@ import asyncio
 import json
 
 import pytest
+from django.test import AsyncClient
 
 from tests.conftest import manage
+from tests.relay_helpers import connect, redis_layers, start_draft
 from tests.testenv import CLOSED_PORT
 from workbench import health
 
-pytestmark = pytest.mark.django_db
-REDIS_URL = "redis://127.0.0.1:6379/3"
-
-
-def redis_layer(url: str) -> dict:
-    return {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}
-    }
+pytestmark = pytest.mark.django_db(transaction=True)  # the websocket test needs it
 
 
 def test_healthy_with_the_in_memory_layer(client):
@@ -27,13 +22,22 @@ def test_healthy_with_the_in_memory_layer(client):
 
 
 def test_healthy_with_a_real_redis(client, settings):
-    settings.CHANNEL_LAYERS = redis_layer(REDIS_URL)
+    settings.CHANNEL_LAYERS = redis_layers()
     r = client.get("/healthz")
     assert (r.status_code, r.json()) == (200, {"database": "ok", "channel_layer": "ok"})
 
 
+async def test_healthy_on_redis_while_a_page_waits_for_messages(settings):
+    """The check's message comes back while the process's sockets wait on the same layer."""
+    settings.CHANNEL_LAYERS = redis_layers()
+    page = await connect(await start_draft())
+    r = await AsyncClient().get("/healthz")
+    assert (r.status_code, r.json()) == (200, {"database": "ok", "channel_layer": "ok"})
+    await page.disconnect()
+
+
 def test_a_redis_that_does_not_answer_is_a_503(client, settings):
-    settings.CHANNEL_LAYERS = redis_layer(f"redis://127.0.0.1:{CLOSED_PORT}/0")
+    settings.CHANNEL_LAYERS = redis_layers(f"redis://127.0.0.1:{CLOSED_PORT}/0")
     r = client.get("/healthz")
     assert r.status_code == 503
     assert r.json() == {"database": "ok", "channel_layer": "ConnectionError"}
@@ -42,7 +46,7 @@ def test_a_redis_that_does_not_answer_is_a_503(client, settings):
 class SilentLayer:
     """A channel layer that takes every message and never delivers one."""
 
-    async def new_channel(self, prefix: str) -> str:
+    async def new_channel(self, prefix: str = "specific") -> str:
         return f"{prefix}.silent!1"
 
     async def send(self, channel: str, message: dict) -> None:

@@ -49,11 +49,13 @@ def _select_one() -> None:
 
 
 async def channel_layer() -> str:
-    """A message sent to a new channel of this process's layer comes back."""
+    """A message sent to a new channel of this process's layer comes back. The
+    channel is of the default kind, as the sockets' and runs' are: on Redis, one
+    of another kind waits for the read of theirs (see relay/consumer.py)."""
     layer = get_channel_layer()
     try:
         async with asyncio.timeout(LAYER_TIMEOUT):
-            channel = await layer.new_channel("healthz")
+            channel = await layer.new_channel()
             await layer.send(channel, {"type": "healthz"})
             await layer.receive(channel)
     except Exception as exc:
