@@ -8,10 +8,14 @@ under daphne (as `python -m workbench.serve` runs it, on uvloop), each in its
 own process, on loopback. Prints:
 - added time to first token (median, p99) for one stream,
 - the throughput ratio (relayed / direct) for one fast stream,
+- compare: one page with 6 columns (``--compare N``), one Run streaming every
+  column on its one socket: added time to first token per column and the
+  steady inter-token p99,
 - for N concurrent streams of 50 tokens/s: added inter-token delay p99,
   errors, and the workbench process's CPU and RSS per stream; also the
   relayed p99 of the steady part (tokens sent after the first and before
-  the last second, when no run is starting or ending) and how busy each
+  the last second, when no run is starting or ending), the p99 time to first
+  token of the N runs released together (the start burst) and how busy each
   process was (100 % = one core).
 With ``--baseline REV`` the same figures come for that commit too (checked out
 in a temporary git worktree), trial by trial beside this tree's.
@@ -44,7 +48,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 django.setup()
 
 from tests.ports import free_port  # noqa: E402
-from workbench.relay.frames import FINISHED, NOTICE, TEXT  # noqa: E402
+from workbench.relay.frames import FINISHED, NOTICE, STARTED, TEXT  # noqa: E402
 
 STAMP = re.compile(r"@(\d+\.\d+)")
 
@@ -232,6 +236,54 @@ class Browser:
         await self.ws.close()
 
 
+class ComparePage(Browser):
+    """A page comparing ``columns`` columns (the same model in each): one Run, one
+    stream per column, all on its one socket."""
+
+    def __init__(self, base: str, columns: int):
+        super().__init__(base)
+        self.columns = columns
+
+    async def run_columns(self) -> list[tuple[float, Delays]]:
+        """Per column, in order: (time to its first text, its delays)."""
+        models = ["fake-chat"] * self.columns
+        frame = {
+            "type": "run",
+            "model": "fake-chat",
+            "column": "0",
+            "opened": models,  # the comparison, stored by this first action
+            **{f"model-{i}": m for i, m in enumerate(models)},
+            "system_prompt": "",
+            "message": "hi",
+            "param-stream-shown": "1",
+            "param-stream": "true",
+        }
+        start = time.perf_counter()
+        await self.ws.send(json.dumps(frame))
+        order: list[str] = []
+        first: dict[str, float] = {}
+        delays: dict[str, Delays] = {}
+        ended = 0
+        while ended < self.columns:
+            message = await asyncio.wait_for(self.ws.recv(), 60)
+            now_wall, now = time.time(), time.perf_counter()
+            if not order and (ids := STARTED.findall(message)):
+                order = ids
+            if found := FINISHED.search(message):
+                if found.group(1) != "done":
+                    raise RuntimeError(f"a column ended {found.group(1)}")
+                ended += 1
+            elif NOTICE.search(message) and "run-" not in message:
+                raise RuntimeError(f"run refused: {message}")
+            elif text := TEXT.match(message):
+                run = text.group(1)
+                first.setdefault(run, now - start)
+                delays.setdefault(run, []).extend(stamped(text.group(2), now_wall))
+        if len(order) != self.columns:
+            raise RuntimeError(f"{len(order)} columns started, not {self.columns}")
+        return [(first[run], delays.get(run, [])) for run in order]
+
+
 async def ttft(servers: Servers, trials: int) -> dict[str, dict]:
     """Time to first token of one stream, direct and through each workbench,
     trial by trial in turn, so drift hits all alike; added = relayed - direct."""
@@ -304,9 +356,41 @@ async def concurrent(servers: Servers, name: str, n: int, tokens: int, rate: flo
         "direct_p99_ms": percentile([d for _, d in direct_delays], 99) * 1e3,
         "relayed_p99_ms": percentile([d for _, d in relayed_delays], 99) * 1e3,
         "steady_p99_ms": percentile(steady(relayed_delays), 99) * 1e3,
+        # The runs were released together: their first tokens measure the start burst.
+        "burst_ttft_p99_ms": percentile([r[0] for r in ok], 99) * 1e3,
         "cpu_ms_per_stream": cpu["web"] / n * 1e3,
         "busy": {name: seconds / wall for name, seconds in cpu.items()},
         "rss_kb_per_stream": rss / n * 1024,
+    }
+
+
+async def compare(servers: Servers, name: str, columns: int, trials: int, tokens: int) -> dict:
+    """One page comparing ``columns`` columns: each column's time to first token beside
+    that many direct streams started together (added = column - the direct median of
+    its trial), then one long run at 50 tok/s per column for the steady p99."""
+    servers.configure(tokens=5)
+    up = f"http://127.0.0.1:{servers.fake_port}"
+    added: list[list[float]] = [[] for _ in range(columns)]
+    async with httpx.AsyncClient(timeout=30) as client:
+        for _ in range(trials):
+            direct = await asyncio.gather(*(direct_stream(client, up) for _ in range(columns)))
+            page = ComparePage(servers.web_url(name), columns)
+            await page.open()
+            firsts = await page.run_columns()
+            await page.close()
+            baseline = statistics.median(d[0] for d in direct)
+            for i, (first, _) in enumerate(firsts):
+                added[i].append(first - baseline)
+    servers.configure(tokens=tokens, rate=50, stamp=True)
+    page = ComparePage(servers.web_url(name), columns)
+    await page.open()
+    long_run = await page.run_columns()
+    await page.close()
+    delays = [d for _, column in long_run for d in column]
+    return {
+        "added_ms": [_spread(column) for column in added],
+        "steady_p99_ms": percentile(steady(delays), 99) * 1e3,
+        "p99_ms": percentile([d for _, d in delays], 99) * 1e3,
     }
 
 
@@ -319,6 +403,10 @@ async def main() -> None:
     parser.add_argument(
         "--baseline", help="a commit to measure beside this tree, trial by trial (e.g. HEAD~3)"
     )
+    parser.add_argument(
+        "--compare", type=int, default=6, help="columns of the compare case (0: skip it)"
+    )
+    parser.add_argument("--compare-tokens", type=int, default=300)
     args = parser.parse_args()
     servers = Servers(args.baseline)
     servers.start()
@@ -338,13 +426,30 @@ async def main() -> None:
                 f"Throughput, one stream, {name}: direct {tp['direct_tps']:.0f} tok/s, relayed "
                 f"{tp['relayed_tps']:.0f} tok/s, ratio {tp['ratio']:.2f}"
             )
+        if args.compare:
+            trials = max(args.trials // 4, 5)
+            print(
+                f"Compare, {args.compare} columns on one socket, {trials} trials "
+                "(added TTFT per column, median / p99; "
+                f"then {args.compare_tokens} tokens at 50 tok/s per column):"
+            )
+            for name in servers.trees:
+                c = await compare(servers, name, args.compare, trials, args.compare_tokens)
+                per = "  ".join(
+                    f"{i}: {m:.2f} / {p:.2f}" for i, (m, p) in enumerate(c["added_ms"], 1)
+                )
+                print(f"  {name:24} added TTFT ms  {per}")
+                print(
+                    f"  {name:24} inter-token delay p99 {c['p99_ms']:.1f} ms, "
+                    f"steady p99 {c['steady_p99_ms']:.1f} ms"
+                )
         print(
             f"Concurrent streams of {args.tokens} tokens at {args.rate:g} tok/s "
             "(inter-token delay = token received - token sent):"
         )
         print(
             "  tree                          N  errors  direct p99  relayed p99  added p99"
-            "  steady p99  CPU/stream  RSS/stream"
+            "  steady p99  burst TTFT p99  CPU/stream  RSS/stream"
         )
         for n in (int(x) for x in args.concurrency.split(",")):
             for name in servers.trees:
@@ -353,6 +458,7 @@ async def main() -> None:
                 print(
                     f"  {name:24} {n:5}  {c['errors']:6}  {c['direct_p99_ms']:8.1f}ms"
                     f"  {c['relayed_p99_ms']:9.1f}ms  {added:7.1f}ms  {c['steady_p99_ms']:8.1f}ms"
+                    f"  {c['burst_ttft_p99_ms']:12.1f}ms"
                     f"  {c['cpu_ms_per_stream']:7.1f}ms  {c['rss_kb_per_stream']:7.1f}KB"
                     "   busy: " + ", ".join(f"{k} {v:.0%}" for k, v in c["busy"].items())
                 )

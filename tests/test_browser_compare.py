@@ -68,6 +68,10 @@ def test_three_columns_stream_at_once_one_fails_stop_ends_the_rest(audited_page:
     assert [m["content"] for m in bodies["6qyzj"]] == ["Compare this", "And then?"]
 
     # When the last column ends, the figures of the last answers, side by side.
+    leaders = page.locator("#standings summary")
+    expect(leaders).to_contain_text("Fastest first token: Column")
+    expect(leaders).to_contain_text("Cheapest: no prices in the catalog")
+    leaders.click()  # the table, folded below its line of leaders
     standings = page.get_by_role("region", name="Last answers side by side")
     expect(standings.locator("tbody tr")).to_have_count(3)
     expect(standings).to_contain_text("fastest")
@@ -108,3 +112,29 @@ def test_compare_adds_a_column_and_the_panel_follows_focus(audited_page: Page, f
     page.get_by_role("button", name="Close column 2").click()
     expect(column(page, 2)).to_have_count(0)
     assert re.search(r"column=1", page.url)
+
+
+def test_send_to_one_column_only(audited_page: Page, fake):
+    page = audited_page
+    fake.configure(content="only here", rate=20)  # about half a second
+    page.goto("/workbench?model=6xyzj&model=9xyzj")
+    page.get_by_role("textbox", name="Message").fill("Just column two")
+    send = column(page, 2).get_by_role("button", name="Send to column 2 only")
+    send.click()
+    answer = column(page, 2).locator(ANSWER)
+    expect(answer).to_have_attribute("data-status", "streaming")
+    # While it streams, nothing else can start a run.
+    for button in (send, column(page, 1).get_by_role("button", name="Send to column 1 only")):
+        expect(button).to_be_disabled()
+    expect(answer).to_have_attribute("data-status", "done")
+    expect(answer).to_contain_text("only here")
+    expect(column(page, 1).locator("article")).to_have_count(0)
+    expect(column(page, 2).locator("article[data-role=user]")).to_have_text(
+        re.compile("Just column two")
+    )
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("")
+    for n in (1, 2):
+        again = column(page, n).get_by_role("button", name=f"Send to column {n} only")
+        expect(again).to_be_enabled()
+    assert [r["body"]["model"] for r in fake.requests()] == ["9xyzj"]
+    assert_none({"compare, one column sent to": violations(page)})

@@ -124,3 +124,22 @@ def test_standings_need_two_answers():
     two_columns(client, "only one answer", None)
     html = client.get("/workbench/columns/standings").content.decode()
     assert 'id="standings"' in html and "<table" not in html
+
+
+def test_the_line_above_the_columns_names_the_leaders():
+    client = Client()
+    put_messages(client, message("user", "hi"))
+    draft = stored(client)
+    figures = [{"ttft_ms": 30, "total_ms": 400}, {"ttft_ms": 12, "total_ms": 400}]
+    draft.columns = [
+        Column(model, parameters={}, messages=[message("assistant", "x", figures=fig)]).as_json()
+        for model, fig in zip(["fake-chat", "fake-chat"], figures, strict=True)
+    ]
+    draft.save()
+    page = client.get("/workbench").content.decode()
+    summary = re.search(r'<div id="standings".*?<summary>(.*?)</summary>', page, flags=re.S)
+    text = re.sub(r"<[^>]+>", "", summary.group(1))
+    assert text == (
+        "Side by side Fastest first token: Column 2 · Fastest in all: Column 1, Column 2 · "
+        "Cheapest: no prices in the catalog"
+    )

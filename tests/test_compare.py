@@ -298,3 +298,29 @@ async def test_columns_ending_together_leave_run_enabled(fake, monkeypatch):
     assert frames.FINISHED.search(last).group(2) != first[0]  # the one stored last
     assert 'id="run" class="primary" ws-send hx-vals=\'{"type": "run"}\'>' in last  # enabled
     await comm.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_send_to_one_column_only(fake):
+    fake.configure(content="just me", ttft=0)
+    draft = await compare_draft("6xyzj", "9xyzj", "6qyzj")
+    comm = await connect(draft)
+    frame = json.loads(run_frame("Only you", model="6xyzj"))
+    await comm.send_to(text_data=json.dumps({**frame, "only": "2"}))
+    started = await next_frame(comm)
+    assert 'hx-swap-oob="beforeend:#conversation-2"' in started
+    assert "#conversation-3" not in started and 'beforeend:#conversation"' not in started
+    assert "Answer started" in started
+    await frames_until_all_finished(comm, 1)
+    assert [r["body"]["model"] for r in fake.requests()] == ["9xyzj"]
+    fresh = await reload(draft)
+    assert [m["content"] for m in fresh.column(1).messages] == ["Only you", "just me"]
+    assert fresh.column(0).messages == fresh.column(2).messages == []
+    assert fresh.pending == ""
+    # A column that is not there, or not a number: nothing is sent, the page is told why.
+    for only in ("4", "0", "7", "x", "²", True, [2], -1):
+        await comm.send_to(text_data=json.dumps({**frame, "message": "again", "only": only}))
+        notice = await next_frame(comm)
+        assert "Nothing was sent" in notice or "must be a column number" in notice
+    assert len(fake.requests()) == 1
+    await comm.disconnect()

@@ -1,11 +1,15 @@
-"""SSE parsing of upstream replies, however the bytes are split into reads."""
+"""SSE parsing of upstream replies, however the bytes are split into reads; the
+keep-alive race (a pooled connection closed as it is reused) retried unseen."""
 
+import asyncio
 import json
+import re
 
 import httpx
 import pytest
 
-from workbench.relay.upstream import UpstreamError, _sse_payloads
+from workbench.catalog.entries import Provider
+from workbench.relay.upstream import UpstreamError, _sse_payloads, events
 
 
 def reply(*reads: bytes) -> httpx.Response:
@@ -64,3 +68,68 @@ async def test_a_stream_ending_early_is_cut():
     with pytest.raises(UpstreamError) as caught:
         await payloads(event("a"), event("b"))
     assert caught.value.kind == "cut"
+
+
+class KeepAliveRace:
+    """An upstream on a real socket that closes a kept-alive connection as it is
+    reused: the second request on a connection gets no reply at all. With
+    ``break_after_text``, every reply is cut after its first event instead."""
+
+    def __init__(self, break_after_text: bool = False):
+        self.break_after_text = break_after_text
+        self.requests = 0  # requests read, answered or not
+        self.connections = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        on_this_connection = 0
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))
+                await reader.readexactly(length)
+                self.requests += 1
+                on_this_connection += 1
+                if on_this_connection > 1:
+                    return  # closed just as it was reused
+                whole = event("fine ") + event("answer", "stop") + b"data: [DONE]\n\n"
+                if self.break_after_text:
+                    whole = event("fine ")
+                head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+                if self.break_after_text:
+                    writer.write(head + b"content-length: 9999\r\n\r\n" + whole)
+                    await writer.drain()
+                    return
+                writer.write(head + b"content-length: %d\r\n\r\n" % len(whole) + whole)
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            pass
+        finally:
+            writer.close()
+
+
+async def run_events(upstream: KeepAliveRace, runs: int) -> list[str]:
+    server = await asyncio.start_server(upstream.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    provider = Provider("race", "Race", f"http://127.0.0.1:{port}/v1")
+    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    answers = []
+    try:
+        for _ in range(runs):
+            answers.append(texts([e async for e in events(provider, body)]))
+    finally:
+        server.close()
+    return answers
+
+
+async def test_a_connection_closed_as_it_is_reused_is_retried_once_unseen():
+    upstream = KeepAliveRace()
+    assert await run_events(upstream, 3) == ["fine answer"] * 3
+    # Runs 2 and 3 each met a closed kept-alive connection, then went on a new one.
+    assert (upstream.requests, upstream.connections) == (5, 3)
+
+
+async def test_a_connection_that_breaks_after_text_is_not_retried():
+    upstream = KeepAliveRace(break_after_text=True)
+    with pytest.raises(UpstreamError, match="broke mid-answer"):
+        await run_events(upstream, 1)
+    assert upstream.requests == 1

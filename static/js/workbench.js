@@ -68,6 +68,7 @@
     if (["run", "regenerate"].includes(parameters.type)) {
       // Pressed once is enough: the server's answer enables what fits next.
       for (const id of ["run", "regenerate"]) document.getElementById(id).disabled = true;
+      sendOnlyFollowsRun();
       // A run changes the conversation: it is not what was saved any more.
       const state = document.getElementById("session-state");
       if (state && state.dataset.unsaved === "false" && state.textContent.trim()) {
@@ -75,6 +76,29 @@
         state.textContent = "unsaved changes";
       }
     }
+  });
+})();
+
+// "Send to column N only" is a Run of one column: usable exactly when Run is.
+function sendOnlyFollowsRun() {
+  const run = document.getElementById("run");
+  for (const button of document.querySelectorAll("button[data-send-only]")) {
+    button.disabled = !run || run.disabled;
+  }
+}
+document.addEventListener("htmx:wsAfterMessage", sendOnlyFollowsRun);
+document.addEventListener("htmx:afterSettle", sendOnlyFollowsRun);
+
+// Compare's figures table stays open (or folded) as the person left it when a
+// run's end redraws it.
+(function () {
+  let open = false;
+  document.addEventListener("toggle", (event) => {
+    if (event.target.closest?.("#standings")) open = event.target.open;
+  }, true);
+  document.addEventListener("htmx:afterSettle", () => {
+    const details = document.querySelector("#standings details");
+    if (details) details.open = open;
   });
 })();
 

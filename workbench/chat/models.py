@@ -347,10 +347,12 @@ class Draft(models.Model):
         run_id: str | list[str],
         channel: str | list[str],
         regenerate: bool = False,
+        only: int | None = None,
     ) -> RunStart | Refusal:
-        """Take the panel, then start a run: in every column, add the user turn and
-        a streaming placeholder. ``run_id`` and ``channel`` give one per column
-        (a single one serves a draft of one column).
+        """Take the panel, then start a run: in every column (or in column ``only``,
+        an index), add the user turn and a streaming placeholder. ``run_id`` and
+        ``channel`` give one per column, by index (a single one serves a draft of
+        one column).
 
         Refused, with nothing sent, while another run of this draft is live,
         when the page is older than the last Run, when a column's body is
@@ -379,11 +381,15 @@ class Draft(models.Model):
             draft._store()
             return Refusal.of({"run": "this run was not given a stream for every column"})
         many = len(draft.columns) > 1
+        if only is not None and not 0 <= only < len(draft.columns):
+            draft._store()
+            return Refusal.of({"run": f"there is no column {only + 1} to send to"})
         text = "" if regenerate else draft.pending
-        columns = [draft.column(i) for i in range(len(draft.columns))]
+        indexes = range(len(draft.columns)) if only is None else [only]
+        columns = {i: draft.column(i) for i in indexes}
         removed: list[str] = []
-        bodies = []
-        for i, column in enumerate(columns):
+        bodies = {}
+        for i, column in columns.items():
             where = f"Column {i + 1}: " if many else ""
             if column.provider.missing_key:
                 draft._store()
@@ -392,7 +398,7 @@ class Draft(models.Model):
                 while column.messages and column.messages[-1]["role"] == "assistant":
                     removed.append(column.messages.pop()["id"])
             try:
-                bodies.append(column.request_body(text))
+                bodies[i] = column.request_body(text)
             except RequestError as exc:
                 draft._store()
                 errors = {k: where + v for k, v in exc.errors.items()}
@@ -400,7 +406,7 @@ class Draft(models.Model):
                     errors["message"] = errors.pop("messages")
                 return Refusal.of(errors)
         starts = []
-        for i, column in enumerate(columns):
+        for i, column in columns.items():
             first = len(column.messages)
             if text:
                 column.messages.append(message("user", text))

@@ -61,7 +61,7 @@ def page_context(
         "messages": views[0]["messages"],
         "columns": views,
         "compare": len(views) > 1,
-        "standings": standings(columns) if len(views) > 1 else [],
+        "standings": standings(columns),
         "can_compare": len(views) < MAX_COLUMNS,
         "focus": focus,
         "focus_number": focus + 1,

@@ -27,8 +27,33 @@ def cost_of(prices: dict[str, float] | None, figures: dict[str, Any]) -> float |
     return prompt * prices.get("input", 0) + completion * prices.get("output", 0)
 
 
-def standings(columns: list[Column]) -> list[Standing]:
-    """One row per column that has an answer with figures; empty when fewer than two."""
+@dataclass
+class Standings:
+    """The rows, and the line above the columns that names the leaders (the table
+    itself folds away: on a phone it would push the answers off the screen)."""
+
+    rows: list[Standing]
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    @property
+    def leaders(self) -> list[tuple[str, str, bool]]:
+        """(figure, the columns that lead it or why none does, whether some do)."""
+        priced = any(r.priced for r in self.rows)
+        out = []
+        for label, flag, none in (
+            ("Fastest first token", "fastest_first", "not known"),
+            ("Fastest in all", "fastest_total", "not known"),
+            ("Cheapest", "cheapest", "not known" if priced else "no prices in the catalog"),
+        ):
+            named = ", ".join(f"Column {r.number}" for r in self.rows if getattr(r, flag))
+            out.append((label, named or none, bool(named)))
+        return out
+
+
+def standings(columns: list[Column]) -> Standings:
+    """One row per column that has an answer with figures; none when fewer than two."""
     rows = []
     for number, column in enumerate(columns, start=1):
         answer = column.last_answer()
@@ -42,13 +67,13 @@ def standings(columns: list[Column]) -> list[Standing]:
             )
         )
     if len(rows) < 2:
-        return []
+        return Standings([])
     _mark(rows, "ttft_ms", "fastest_first")
     _mark(rows, "total_ms", "fastest_total")
     costs = [r.cost for r in rows if r.cost is not None]
     for row in rows:
         row.cheapest = len(costs) > 1 and row.cost == min(costs)
-    return rows
+    return Standings(rows)
 
 
 def _mark(rows: list[Standing], figure: str, flag: str) -> None:

@@ -175,8 +175,7 @@ def column_standings(request: HttpRequest) -> HttpResponse:
     """Compare's figures side by side, as they are now (asked for when a run ends)."""
     draft = Draft.of(request.browser)
     columns = [draft.column(i) for i in range(len(draft.columns))]
-    ranked = standings(columns) if len(columns) > 1 else []
-    return render(request, PAGE + "#standings", {"standings": ranked})
+    return render(request, PAGE + "#standings", {"standings": standings(columns)})
 
 
 @require_GET

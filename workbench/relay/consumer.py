@@ -147,12 +147,12 @@ class RelayConsumer(AsyncWebsocketConsumer):
             channels = [await self.channel_layer.new_channel() for _ in range(MAX_COLUMNS)]
             try:
                 values = as_multivalue(
-                    {k: v for k, v in frame.items() if k not in ("type", "HEADERS")}
+                    {k: v for k, v in frame.items() if k not in ("type", "HEADERS", "only")}
                 )
             except ValueError as exc:
                 raise FrameError(str(exc)) from None
             begun = await database_sync_to_async(begin_run)(
-                browser, values, run_ids, channels, regenerate
+                browser, values, run_ids, channels, regenerate, only_column(frame)
             )
         except BaseException:
             quotas.RUNS_PER_ADDRESS.give(self.address)
@@ -246,16 +246,36 @@ class Refused:
     streaming: str | None = None
 
 
+def only_column(frame: dict[str, Any]) -> int | None:
+    """The column index a Run is for ("Send to column N only": ``only`` is N), or None
+    for every column."""
+    only = frame.get("only")
+    if only in (None, ""):
+        return None
+    if isinstance(only, str) and only.isascii() and only.isdigit():
+        only = int(only)
+    if isinstance(only, int) and not isinstance(only, bool) and 0 < only <= MAX_COLUMNS:
+        return only - 1
+    raise FrameError(f"The field 'only' must be a column number from 1 to {MAX_COLUMNS}.")
+
+
 def begin_run(
-    browser: str, values: MultiValueDict, run_ids: list[str], channels: list[str], regenerate: bool
+    browser: str,
+    values: MultiValueDict,
+    run_ids: list[str],
+    channels: list[str],
+    regenerate: bool,
+    only: int | None = None,
 ) -> Refused | tuple[str, list[RunStream]]:
     """Validate the frame, start the run in the draft; the page's frame (and a stream per
-    column)."""
+    column that runs)."""
     form = PanelForm(values)  # only validated here, never shown
     panel = form.panel()
     if panel is None:
         return Refused(frames.refused(Refusal.of(form.refusal())))
-    begun = Draft.begin_run(browser, panel, run_id=run_ids, channel=channels, regenerate=regenerate)
+    begun = Draft.begin_run(
+        browser, panel, run_id=run_ids, channel=channels, regenerate=regenerate, only=only
+    )
     if isinstance(begun, Refusal):
         if begun.active_run is None:
             return Refused(frames.refused(begun))

@@ -77,7 +77,9 @@ def started(start: RunStart) -> str:
         "cleared_box": start.cleared_box,
         "draft": start.draft,
         "errors": {},
-        "announcement": f"{len(start.columns)} answers started" if compare else "Answer started",
+        "announcement": (
+            f"{len(start.columns)} answers started" if len(start.columns) > 1 else "Answer started"
+        ),
     }
     return render_to_string("relay/started.html", ctx)
 

@@ -5,6 +5,7 @@ and errors a person can act on.
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -30,6 +31,11 @@ def client() -> httpx.AsyncClient:
         )
         _client_loop = loop
     return _client
+
+
+# How a kept-alive connection that the upstream closed just as it was reused
+# fails: before any byte of the reply (the keep-alive race).
+STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 class UpstreamError(Exception):
@@ -139,19 +145,41 @@ async def _sse_payloads(response: httpx.Response) -> AsyncIterator[dict[str, Any
         raise UpstreamError("cut", "The stream ended before the answer was complete.")
 
 
+@asynccontextmanager
+async def _response(
+    provider: Provider, body: dict[str, Any], timeout: httpx.Timeout
+) -> AsyncIterator[httpx.Response]:
+    """The upstream's response, its body still to read. A request whose connection
+    fails before any byte of the reply is sent again, once: nothing was shown yet,
+    and the upstream never answered it."""
+    shared = client()
+    request = shared.build_request(
+        "POST",
+        provider.chat_completions_url,
+        json=body,
+        headers=headers_for(provider),
+        timeout=timeout,
+    )
+    try:
+        response = await shared.send(request, stream=True)
+    except STALE_CONNECTION:
+        response = await shared.send(request, stream=True)
+    try:
+        yield response
+    finally:
+        await response.aclose()
+
+
 async def events(provider: Provider, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
     """Send ``body``; yield each chunk (streamed) or the single reply (not streamed).
 
     Leaving the iterator early — a Stop, a closed socket — closes the upstream
     response at once, and with it the connection.
     """
-    headers = headers_for(provider)
     timeout = httpx.Timeout(provider.read_timeout, connect=CONNECT_TIMEOUT, pool=CONNECT_TIMEOUT)
     started = False
     try:
-        async with client().stream(
-            "POST", provider.chat_completions_url, json=body, headers=headers, timeout=timeout
-        ) as response:
+        async with _response(provider, body, timeout) as response:
             if response.status_code >= 400:
                 raw = b""
                 async for part in response.aiter_bytes():
