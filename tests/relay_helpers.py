@@ -19,6 +19,16 @@ from workbench.relay import frames
 from workbench.relay.consumer import RelayConsumer
 
 WS_LIMIT = 1024 * 1024  # bytes in one frame a browser's websocket is sure to take
+# The suite's Redis (channel names are random: runs sharing it never meet).
+REDIS_URL = "redis://127.0.0.1:6379/3"
+
+
+def redis_layers(url: str = REDIS_URL) -> dict:
+    """CHANNEL_LAYERS as settings.py makes them from REDIS_URL."""
+    host = {"address": url, "socket_timeout": 15}
+    return {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [host]}}
+    }
 
 
 async def start_draft(model_id: str = "fake-chat", pending: str = "") -> Draft:

@@ -13,6 +13,7 @@ from tests.relay_helpers import (
     ERRORS,
     connect,
     next_frame,
+    redis_layers,
     reload,
     run_frame,
     run_id_of,
@@ -247,6 +248,24 @@ async def test_stop_from_another_page_of_the_same_browser(fake):
     assert status_of(await until_finished(first)) == "stopped"
     records = fake.wait_for(lambda r: r[0]["disconnected_at"], timeout=2)
     assert records[0]["disconnected_at"] - stopped_at < 1.0
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_stop_from_another_page_reaches_the_run_over_redis(fake, settings):
+    """While the pages wait for messages on Redis, a Stop sent to the run's channel
+    is read at once (not only once some page gets a message)."""
+    settings.CHANNEL_LAYERS = redis_layers()
+    fake.configure(tokens=500, rate=50)
+    draft = await start_draft()
+    first, second = await connect(draft), await connect(draft)
+    await first.send_to(text_data=run_frame())
+    run_id = run_id_of(await next_frame(first))
+    await next_frame(first)
+    await second.send_to(text_data=json.dumps({"type": "stop", "run": run_id}))
+    records = await asyncio.to_thread(fake.wait_for, lambda r: r[0]["disconnected_at"], 1.0)
+    assert records[0]["disconnected_at"] is not None
+    assert status_of(await until_finished(first)) == "stopped"
     await first.disconnect()
     await second.disconnect()
 

@@ -81,6 +81,19 @@ def test_redis_url_selects_the_redis_channel_layer():
     assert "RedisChannelLayer {'type': 'ping', 'n': 1}" in done.stdout
 
 
+def test_the_redis_channel_layer_waits_longer_for_a_read_than_for_a_message():
+    """A consumer waits for messages in a blocking read of ``brpop_timeout`` seconds;
+    a socket timeout as short (redis-py 8's default) would end every idle socket."""
+    code = (
+        "from channels.layers import get_channel_layer\n"
+        "layer = get_channel_layer()\n"
+        "print(layer.hosts[0]['socket_timeout'] > layer.brpop_timeout)\n"
+    )
+    done = manage("shell", "-c", code, REDIS_URL="redis://127.0.0.1:6379/0")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "True"
+
+
 def test_trusted_origins_serve_websockets_and_csrf_and_keep_the_old_variable():
     code = (
         "from django.conf import settings\n"

@@ -122,7 +122,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 times out every read after 5 s, the time channels_redis's
+            # blocking wait for messages (BZPOPMIN) takes when none come: every idle
+            # socket would end in a TimeoutError. Reads may take longer here;
+            # connecting still times out after 5 s.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
     }
 else:
@@ -160,6 +164,9 @@ SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A load balancer probes each worker over plain HTTP, past the TLS proxy: its
+# health check answers there rather than redirecting (workbench/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Origins besides the site's own (scheme://host:port of the request) that may
 # post forms and open the relay's websocket (workbench/relay/origin.py), e.g.
 # the public origin when a proxy does not pass the original Host on. The older

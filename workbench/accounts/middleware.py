@@ -31,10 +31,12 @@ class LoginRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The path first: reading the user may read the database, which the
+        # health check must answer without (503 when it is down, not 500).
         if (
             settings.WORKBENCH_REQUIRE_LOGIN
-            and not request.user.is_authenticated
             and not is_open(request.path_info)
+            and not request.user.is_authenticated
         ):
             response = redirect_to_login(request.get_full_path())
             if request.headers.get("HX-Request") == "true":

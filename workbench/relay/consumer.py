@@ -139,8 +139,12 @@ class RelayConsumer(AsyncWebsocketConsumer):
             raise FrameError(refused)
         try:
             # One id and one channel for each column there may be; those left over go unused.
+            # The channels are of the default kind, as the sockets' are: channels_redis
+            # reads all of a process's channels of one kind with one blocking read, and
+            # that read holds off the other kinds until a message comes for its own
+            # (a Stop sent to a "run." channel waited for a frame to some page).
             run_ids = [new_run_id() for _ in range(MAX_COLUMNS)]
-            channels = [await self.channel_layer.new_channel("run") for _ in range(MAX_COLUMNS)]
+            channels = [await self.channel_layer.new_channel() for _ in range(MAX_COLUMNS)]
             try:
                 values = as_multivalue(
                     {k: v for k, v in frame.items() if k not in ("type", "HEADERS", "only")}
