@@ -457,6 +457,8 @@ class Draft(models.Model):
         if outcome.error:
             answer["error"] = outcome.error
         answer["figures"] = outcome.figures
+        if outcome.reasoning:
+            answer["reasoning"] = outcome.reasoning
         if html:
             answer["html"], answer["html_version"] = html, RENDERER_VERSION
         index = column.find_run(run_id)
@@ -679,6 +681,7 @@ class Outcome:
     status: Status
     error: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
+    reasoning: str = ""  # a reasoning model's, kept apart from the answer
 
 
 class RunQuerySet(models.QuerySet):
