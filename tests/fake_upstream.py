@@ -11,6 +11,9 @@ is set over HTTP, so a test in another process can script it:
   ``fault`` (see FAULTS), ``stamp`` (each token is ``@<unix time it was sent> ``,
   for measuring delays); ``models``: per model id (the body's ``model``), any of
   these to use for that model's requests instead. Resets what was recorded.
+- A request with ``"logprobs": true`` gets each token's log probability (the
+  i-th token's probability is 1, 1/2, 1/4, 1/8, 1/16 in turn) and, with
+  ``top_logprobs``, one alternative ``alt<i>``.
 - A user message holding ``[fault=<name>]`` sets the fault for that request
   alone, so concurrent runs (bench/faults.py) can each meet their own fault.
 - ``GET /_control/requests``: every chat request received: its body, its
@@ -19,6 +22,7 @@ is set over HTTP, so a test in another process can script it:
 
 import asyncio
 import json
+import math
 import re
 import time
 from typing import Any
@@ -229,7 +233,8 @@ class FakeUpstream:
             if cfg["stamp"]:
                 word = f"@{time.time():.6f} "
             finish = ODD_FINISH[i % len(ODD_FINISH)] if fault == "finish_odd" else None
-            if not await event(json.dumps(chunk(model, delta_of(fault, word), finish))):
+            odds = logprobs_of(record["body"], [word], start=i)
+            if not await event(json.dumps(chunk(model, delta_of(fault, word), finish, odds))):
                 return
             if i == 0 and cfg["after_first"]:
                 await asyncio.sleep(cfg["after_first"])
@@ -293,14 +298,35 @@ def usage_of(body: dict[str, Any], words: list[str], fault: str | None) -> dict[
     }
 
 
-def chunk(model: str, delta: Any, finish: Any = None) -> dict[str, Any]:
+def chunk(model: str, delta: Any, finish: Any = None, logprobs: Any = None) -> dict[str, Any]:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+    if logprobs is not None:
+        choice["logprobs"] = logprobs
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion.chunk",
         "created": 0,
         "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        "choices": [choice],
     }
+
+
+def logprobs_of(body: dict[str, Any], words: list[str], start: int = 0) -> dict | None:
+    """The ``logprobs`` of a choice holding ``words``, if the request asked for them."""
+    if body.get("logprobs") is not True:
+        return None
+    content = []
+    for i, word in enumerate(words, start):
+        logprob = -(i % 5) * math.log(2)
+        entry: dict[str, Any] = {"token": word, "logprob": logprob, "top_logprobs": []}
+        if body.get("top_logprobs"):
+            other = math.log(max(1 - math.exp(logprob), 1e-9))
+            entry["top_logprobs"] = [
+                {"token": word, "logprob": logprob},
+                {"token": f"alt{i}", "logprob": other},
+            ]
+        content.append(entry)
+    return {"content": content}
 
 
 def completion(
@@ -311,18 +337,15 @@ def completion(
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if reasoning:
         message["reasoning_content"] = reasoning
+    choice: dict[str, Any] = {"index": 0, "finish_reason": "stop", "message": message}
+    if (odds := logprobs_of(body, words)) is not None:
+        choice["logprobs"] = odds
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": 0,
         "model": body.get("model"),
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": message,
-            }
-        ],
+        "choices": [choice],
         "usage": usage_of(body, words, fault),
     }
 

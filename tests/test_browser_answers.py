@@ -149,3 +149,30 @@ def test_an_answer_without_reasoning_shows_no_block(page: Page, fake):
     answer = page.locator(f"{ANSWER}[data-status=done]")
     expect(answer.locator(".content")).to_contain_text("tok19")
     expect(answer.locator("details.reasoning")).to_have_count(0)
+
+
+def test_token_probabilities_are_read_with_the_keyboard(audited_page: Page, fake):
+    page = audited_page
+    fake.configure(content="one two three")
+    open_workbench(page)
+    page.get_by_text("More parameters").click()
+    with page.expect_response("**/workbench/draft"):
+        page.get_by_role("checkbox", name="Log probabilities").check()
+    with page.expect_response("**/workbench/draft"):
+        page.get_by_role("spinbutton", name="Top log probabilities").fill("2")
+    run(page, "count")
+    answer = page.locator(f"{ANSWER}[data-status=done]")
+    answer.get_by_text("Token probabilities", exact=True).click()
+    tokens = answer.get_by_role("group", name="Tokens of this answer")
+    expect(tokens.locator(".tok")).to_have_count(3)
+    tokens.focus()
+    detail = answer.locator(".token-detail")
+    expect(detail).to_have_text("'one': 100.0 %; instead: 'alt0' 0.0 %")
+    page.keyboard.press("ArrowRight")
+    expect(detail).to_have_text("' two': 50.0 %; instead: 'alt1' 50.0 %")
+    page.keyboard.press("End")
+    expect(detail).to_contain_text("' three': 25.0 %")
+    assert fake.requests()[-1]["body"]["top_logprobs"] == 2
+    light = violations(page)
+    page.emulate_media(color_scheme="dark")
+    assert_none({"token probabilities, light": light, "dark": violations(page)})

@@ -26,6 +26,7 @@ CATALOG = f"""
 name = "Fake upstream"
 base_url = "http://127.0.0.1:{FAKE_PORT}/v1"
 read_timeout = 2
+logprobs = true
 
 [providers.fakekeyed]
 name = "Fake keyed"

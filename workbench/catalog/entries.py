@@ -13,6 +13,9 @@ class Provider:
     api_key_env: str | None = None
     # llama.cpp and OpenAI accept stream_options.include_usage; some proxies reject it.
     stream_usage: bool = True
+    # It returns token log probabilities (OpenAI, llama.cpp): its models' schemas
+    # then offer logprobs and top_logprobs.
+    logprobs: bool = False
     # Longest silence (seconds) between two bytes of an answer, the first included.
     read_timeout: float = 60.0
     # Longest a whole run may take (seconds), however steadily bytes arrive.

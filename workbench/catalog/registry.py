@@ -21,7 +21,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from workbench.catalog.entries import Model, Provider
-from workbench.catalog.schema import PARAMETER_TYPES, ParameterError, check_value, standard_schema
+from workbench.catalog.schema import (
+    PARAMETER_TYPES,
+    ParameterError,
+    check_value,
+    standard_schema,
+    with_logprobs,
+)
 
 BUILTIN_DATA = Path(__file__).parent / "data" / "catalog.toml"
 
@@ -107,6 +113,7 @@ _PROVIDER_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "base_url": ((str,), True),
     "api_key_env": ((str,), False),
     "stream_usage": ((bool,), False),
+    "logprobs": ((bool,), False),
     "read_timeout": ((int, float), False),
     "deadline": ((int, float), False),
 }
@@ -252,6 +259,8 @@ def _parse_model(data: Any, path: Path | str, index: int, providers: dict) -> Mo
             **standard_schema(extra),
             "basic": schema.get("basic", standard_schema()["basic"]),
         }
+    if providers[fields["provider"]].logprobs:
+        schema = with_logprobs(schema)
     _check_schema(schema, path, entry)
     return Model(json_request_schema=schema, **fields)
 

@@ -97,6 +97,28 @@ _STANDARD_PROPERTIES: dict[str, dict[str, Any]] = {
     },
 }
 _BASIC = ["temperature", "max_tokens", "top_p", "stream"]
+# Offered where the provider returns them (Provider.logprobs), not by the standard
+# schema, which every OpenAI-compatible server must take.
+_LOGPROBS: dict[str, dict[str, Any]] = {
+    "logprobs": {
+        "type": "boolean",
+        "title": "Log probabilities",
+        "default": False,
+        "x-order": 9,
+        "description": "Return the probability of each token of the answer: the answer can "
+        "then be read shaded by probability.",
+    },
+    "top_logprobs": {
+        "type": "integer",
+        "title": "Top log probabilities",
+        "minimum": 0,
+        "maximum": 20,
+        "x-order": 10,
+        "examples": [3],
+        "description": "How many of the likeliest alternatives to return for each token "
+        "(with Log probabilities on).",
+    },
+}
 
 
 def standard_schema(extra: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -109,6 +131,12 @@ def standard_schema(extra: dict[str, dict[str, Any]] | None = None) -> dict[str,
         "required": ["model", "messages"],
         "basic": list(_BASIC),
     }
+
+
+def with_logprobs(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with logprobs and top_logprobs, unless it says otherwise of them."""
+    properties = {**{k: dict(v) for k, v in _LOGPROBS.items()}, **schema["properties"]}
+    return {**schema, "properties": properties}
 
 
 class ParameterError(ValueError):

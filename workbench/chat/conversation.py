@@ -37,6 +37,7 @@ class Message(TypedDict):
     figures: NotRequired[dict[str, Any]]
     run: NotRequired[str]  # the run that wrote (or is writing) this answer
     reasoning: NotRequired[str]  # a reasoning model's thinking: shown, never sent back
+    logprobs: NotRequired[list[list[Any]]]  # each token's: [token, logprob, alternatives]
     html: NotRequired[str]  # the answer rendered once, when its run ended...
     html_version: NotRequired[int]  # ...by this version of chat.markdown
 

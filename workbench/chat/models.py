@@ -459,6 +459,8 @@ class Draft(models.Model):
         answer["figures"] = outcome.figures
         if outcome.reasoning:
             answer["reasoning"] = outcome.reasoning
+        if outcome.logprobs:
+            answer["logprobs"] = outcome.logprobs
         if html:
             answer["html"], answer["html_version"] = html, RENDERER_VERSION
         index = column.find_run(run_id)
@@ -682,6 +684,7 @@ class Outcome:
     error: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
     reasoning: str = ""  # a reasoning model's, kept apart from the answer
+    logprobs: list[list[Any]] = field(default_factory=list)  # see relay.runs.Reply
 
 
 class RunQuerySet(models.QuerySet):

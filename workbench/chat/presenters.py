@@ -5,6 +5,7 @@ finished answer, an error) from outside any request.
 """
 
 import json
+import math
 from typing import Any
 
 from django.utils.html import escape, linebreaks
@@ -127,6 +128,24 @@ def answer_html(m: Message, live_text: str | None = None) -> SafeString:
     return render_answer(m["content"])
 
 
+def token_view(logprobs: list[list[Any]]) -> list[dict[str, Any]]:
+    """An answer's tokens for the shaded view: each with a shade from 0 (unlikely) to
+    4 (near certain) and what it says on hover or focus: its probability and the
+    likeliest alternatives."""
+
+    def percent(logprob: float) -> str:
+        return f"{math.exp(logprob) * 100:.1f} %"
+
+    tokens = []
+    for text, logprob, alternatives in logprobs:
+        says = f"{text!r}: {percent(logprob)}"
+        if others := ", ".join(f"{a!r} {percent(lp)}" for a, lp in alternatives if a != text):
+            says += f"; instead: {others}"
+        shade = sum(math.exp(logprob) >= bound for bound in (0.1, 0.3, 0.6, 0.9))
+        tokens.append({"text": text, "shade": shade, "says": says})
+    return tokens
+
+
 def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> dict[str, Any]:
     if m["role"] == "assistant":
         html = answer_html(m, (live or {}).get(m.get("run", "")))
@@ -144,6 +163,7 @@ def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> 
         # The text as written, for "Copy message N" (static/js/copy.js); text too long
         # to render is shown as written, and is copied from the page.
         "source": not streaming and not is_plain(m["content"]),
+        "tokens": token_view(m.get("logprobs") or []),
     }
 
 

@@ -15,6 +15,7 @@ the conversation, not to the socket that started it.
 
 import asyncio
 import logging
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -30,6 +31,7 @@ from workbench.catalog.entries import Provider
 from workbench.chat.conversation import Status
 from workbench.chat.markdown import render_answer
 from workbench.chat.models import Draft, Outcome, Run
+from workbench.limits import LOGPROB_ALTERNATIVES, LOGPROB_TOKENS
 from workbench.relay import frames, upstream
 from workbench.text import repair
 
@@ -306,7 +308,7 @@ class RunStream:
             if reasoning:
                 error += " It was still reasoning: raise Max tokens to leave room for an answer."
         figures = reply.figures(started, time.perf_counter())
-        return Outcome(text, status, error, figures, reasoning)
+        return Outcome(text, status, error, figures, reasoning, reply.logprobs)
 
 
 REASONING_FIELDS = ("reasoning_content", "reasoning")
@@ -321,6 +323,7 @@ class Reply:
         self.pieces = 0
         self.usage: dict[str, Any] = {}
         self.finish_reason: str | None = None
+        self.logprobs: list[list[Any]] = []  # [token, logprob, [[alternative, logprob], ...]]
 
     def read(self, data: dict[str, Any]) -> tuple[str, str]:
         """The text in one chunk (streamed) or reply (not streamed), and the reasoning
@@ -343,10 +346,25 @@ class Reply:
                 )
             if isinstance(choice.get("finish_reason"), str):
                 self.finish_reason = choice["finish_reason"]
+            self._read_logprobs(choice.get("logprobs"))
         if text or reasoning:  # the first token, whichever it is
             self.first = self.first or time.perf_counter()
             self.pieces += 1
         return text, reasoning
+
+    def _read_logprobs(self, logprobs: Any) -> None:
+        """Each token's log probability and its likeliest alternatives, where the
+        choice has them (``logprobs.content``) in the shape they should have."""
+        entries = logprobs.get("content") if isinstance(logprobs, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if len(self.logprobs) >= LOGPROB_TOKENS:
+                return
+            if (token := _token(entry)) is None:
+                continue
+            others = entry.get("top_logprobs")
+            others = others if isinstance(others, list) else []
+            alternatives = [list(t) for o in others if (t := _token(o))]
+            self.logprobs.append([*token, alternatives[:LOGPROB_ALTERNATIVES]])
 
     def figures(self, started: float, ended: float) -> dict[str, Any]:
         completion = _count(self.usage.get("completion_tokens"))
@@ -376,6 +394,18 @@ def _text_of(content: Any) -> str:
             if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
         )
     return ""
+
+
+def _token(entry: Any) -> tuple[str, float] | None:
+    """(token, log probability) of a logprobs entry, if it is one."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
+        return None
+    logprob = entry.get("logprob")
+    if isinstance(logprob, bool) or not isinstance(logprob, int | float):
+        return None
+    if not math.isfinite(logprob) and logprob != -math.inf:
+        return None
+    return repair(entry["token"]), min(max(float(logprob), -9999.0), 0.0)  # -inf: never chosen
 
 
 def _count(value: Any) -> int | None:
