@@ -38,6 +38,7 @@ class Message(TypedDict):
     run: NotRequired[str]  # the run that wrote (or is writing) this answer
     html: NotRequired[str]  # the answer rendered once, when its run ended...
     html_version: NotRequired[int]  # ...by this version of chat.markdown
+    response_format: NotRequired[dict[str, Any]]  # the JSON its run asked for (shown as such)
 
 
 def new_id() -> str:

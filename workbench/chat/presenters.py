@@ -124,7 +124,7 @@ def answer_html(m: Message, live_text: str | None = None) -> SafeString:
         return escape(live_text or "")
     if m.get("html_version") == RENDERER_VERSION:
         return mark_safe(m["html"])  # rendered and sanitised by render_answer
-    return render_answer(m["content"])
+    return render_answer(m["content"], m.get("response_format"))
 
 
 def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> dict[str, Any]:
