@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 
 from tests.conftest import ROOT, stop, wait_for_port
@@ -182,3 +183,32 @@ async def test_stop_closes_the_request_on_the_real_server(local_server):
 async def test_unset_max_tokens_stops_at_the_server_default(local_server):
     _, answer = await ask(local_server, "Tell me an endless story.", temperature="1.5")
     assert answer["figures"]["completion_tokens"] <= server.DEFAULT_MAX_TOKENS
+
+
+@pytest.mark.localmodel
+@pytest.mark.django_db(transaction=True)
+async def test_a_json_schema_request_returns_json_that_validates(local_server):
+    """Structured output on the real model: llama.cpp turns the schema into a grammar."""
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+        "required": ["name", "age"],
+    }
+    parts = {
+        "response_format_type": "json_schema",
+        "response_format_name": "person",
+        "response_format_strict": "on",
+        "response_format_strict-shown": "1",
+        "response_format_schema": json.dumps(schema),
+    }
+    frames, answer = await ask(
+        local_server,
+        "Invent a person: give their name and age.",
+        max_tokens="200",
+        temperature="0",
+        **parts,
+    )
+    assert status_of(frames) == "done"
+    jsonschema.validate(json.loads(answer["content"]), schema)
+    assert answer["response_format"]["json_schema"]["schema"] == schema
+    assert 'class="json-check valid">Valid against the schema<' in answer["html"]
