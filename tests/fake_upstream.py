@@ -6,7 +6,8 @@ is set over HTTP, so a test in another process can script it:
 - ``POST /_control/config`` with JSON: ``tokens`` (count), ``rate`` (tokens per
   second, 0 = no pause), ``ttft`` (seconds before the first token),
   ``after_first`` (seconds of silence after the first token),
-  ``content`` (a text whose words are the tokens), ``usage`` (send usage),
+  ``content`` (a text whose words are the tokens), ``reasoning`` (a text streamed
+  first, word by word, as ``reasoning_content``), ``usage`` (send usage),
   ``fault`` (see FAULTS), ``stamp`` (each token is ``@<unix time it was sent> ``,
   for measuring delays); ``models``: per model id (the body's ``model``), any of
   these to use for that model's requests instead. Resets what was recorded.
@@ -67,6 +68,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "ttft": 0.0,
     "after_first": 0.0,
     "content": None,
+    "reasoning": None,
     "usage": True,
     "fault": None,
     "stamp": False,
@@ -156,7 +158,9 @@ class FakeUpstream:
                 await self.stream(send, record, cfg)
             else:
                 await asyncio.sleep(cfg["ttft"])
-                await respond(send, 200, completion(record["body"], tokens(cfg), fault))
+                await respond(
+                    send, 200, completion(record["body"], tokens(cfg), fault, cfg["reasoning"])
+                )
             record["completed"] = record["disconnected_at"] is None
         finally:
             watcher.cancel()
@@ -189,6 +193,11 @@ class FakeUpstream:
             return await send({"type": "http.response.body", "body": b"", "more_body": False})
         words = [] if fault == "empty" else tokens(cfg)
         model = record["body"].get("model", "fake")
+        for word in split_words(cfg["reasoning"]) if cfg["reasoning"] else []:
+            if not await event(json.dumps(chunk(model, {"reasoning_content": word}))):
+                return
+            if cfg["rate"]:
+                await asyncio.sleep(1 / cfg["rate"])
         for i, word in enumerate(words):
             if fault == "keepalive" and i == 2:
                 while not record["disconnected_at"]:  # alive, but never answers
@@ -254,9 +263,14 @@ def tokens(cfg: dict[str, Any]) -> list[str]:
     if cfg["fault"] == "huge":
         return [HUGE_TEXT]
     if cfg["content"] is not None:
-        parts = cfg["content"].split(" ")
-        return [p if i == 0 else " " + p for i, p in enumerate(parts)]
+        return split_words(cfg["content"])
     return [f"tok{i} " for i in range(cfg["tokens"])]
+
+
+def split_words(text: str) -> list[str]:
+    """Tokens of a text: its words, each after the first with its space."""
+    parts = text.split(" ")
+    return [p if i == 0 else " " + p for i, p in enumerate(parts)]
 
 
 def prompt_tokens(body: dict[str, Any]) -> int:
@@ -289,9 +303,14 @@ def chunk(model: str, delta: Any, finish: Any = None) -> dict[str, Any]:
     }
 
 
-def completion(body: dict[str, Any], words: list[str], fault: str | None = None) -> dict[str, Any]:
+def completion(
+    body: dict[str, Any], words: list[str], fault: str | None = None, reasoning: str | None = None
+) -> dict[str, Any]:
     text = "".join(words)
     content: Any = [{"type": "text", "text": text}] if fault == "content_parts" else text
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if reasoning:
+        message["reasoning_content"] = reasoning
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -301,7 +320,7 @@ def completion(body: dict[str, Any], words: list[str], fault: str | None = None)
             {
                 "index": 0,
                 "finish_reason": "stop",
-                "message": {"role": "assistant", "content": content},
+                "message": message,
             }
         ],
         "usage": usage_of(body, words, fault),

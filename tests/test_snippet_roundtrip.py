@@ -208,7 +208,7 @@ PERSON = {
     "type": "json_schema",
     "json_schema": {
         "name": "person",
-        "description": "A person's \"name\" and `age` — ${x} $(id) \u2028 🌊",
+        "description": 'A person\'s "name" and `age` — ${x} $(id) \u2028 🌊',
         "strict": True,
         "schema": {
             "type": "object",

@@ -50,7 +50,7 @@ name = "Racer"
 base_url = "http://127.0.0.1:{RACE_PORT}/v1"
 
 [[models]]
-id = "fake-race"
+id = "7qzjx"  # no letter of the corpus ids, as the compare models below
 provider = "racer"
 display_name = "Fake Race"
 

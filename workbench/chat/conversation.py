@@ -36,6 +36,7 @@ class Message(TypedDict):
     error: NotRequired[str]
     figures: NotRequired[dict[str, Any]]
     run: NotRequired[str]  # the run that wrote (or is writing) this answer
+    reasoning: NotRequired[str]  # a reasoning model's thinking: shown, never sent back
     html: NotRequired[str]  # the answer rendered once, when its run ended...
     html_version: NotRequired[int]  # ...by this version of chat.markdown
     response_format: NotRequired[dict[str, Any]]  # the JSON its run asked for (shown as such)

@@ -458,6 +458,8 @@ class Draft(models.Model):
         if outcome.error:
             answer["error"] = outcome.error
         answer["figures"] = outcome.figures
+        if outcome.reasoning:
+            answer["reasoning"] = outcome.reasoning
         if asks_for_json(response_format):  # how it is shown, if rendered again
             answer["response_format"] = response_format
         if html:
@@ -682,6 +684,7 @@ class Outcome:
     status: Status
     error: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
+    reasoning: str = ""  # a reasoning model's, kept apart from the answer
 
 
 class RunQuerySet(models.QuerySet):

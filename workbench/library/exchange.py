@@ -46,7 +46,17 @@ _VERSIONED = re.compile(rf"{re.escape(NAME)}/([1-9][0-9]{{0,8}})")
 
 # What a message keeps in a file: not its render cache (``html``, ``html_version``),
 # which is made again from the text and never taken from outside.
-MESSAGE_FIELDS = ("id", "role", "content", "status", "error", "figures", "run", "response_format")
+MESSAGE_FIELDS = (
+    "id",
+    "role",
+    "content",
+    "status",
+    "error",
+    "figures",
+    "run",
+    "reasoning",
+    "response_format",
+)
 # A run's figures (relay.runs), by the JSON types each may hold besides null.
 FIGURES: dict[str, tuple[type, ...]] = {
     "ttft_ms": (int, float),
@@ -331,6 +341,8 @@ def _message(value: Any, path: str, ids: dict[str, int]) -> dict[str, Any]:
         out["figures"] = _figures(data["figures"], f"{path}.figures")
     if "run" in data:
         out["run"] = _string(data["run"], f"{path}.run")
+    if "reasoning" in data and role == "assistant":
+        out["reasoning"] = _string(data["reasoning"], f"{path}.reasoning")
     if "response_format" in data:  # the answer is shown as the JSON asked for
         try:
             out["response_format"] = check_value(RESPONSE_FORMAT, data["response_format"])

@@ -47,12 +47,20 @@ def text(run_id: str, more: str) -> list[str]:
     return _appended(f"answer-{run_id}", more)
 
 
-def snapshot(run_id: str, so_far: str) -> list[str]:
-    """The whole answer so far, for a page that (re-)attaches to a streaming run;
-    what is sent after it follows on."""
+def reasoning(run_id: str, more: str) -> list[str]:
+    """More of a reasoning model's thinking, in the answer's folded Reasoning block."""
+    return _appended(f"reasoning-{run_id}", more)
+
+
+def snapshot(run_id: str, so_far: str, thought: str = "") -> list[str]:
+    """The whole answer (and reasoning) so far, for a page that (re-)attaches to a
+    streaming run; what is sent after it follows on."""
     first, rest = so_far[:OUT_CHUNK], so_far[OUT_CHUNK:]
     whole = f'<div class="content" id="answer-{run_id}" hx-swap-oob="true">{escape(first)}</div>'
-    return [whole, *text(run_id, rest)]
+    if not thought:
+        return [whole, *text(run_id, rest)]
+    emptied = f'<div class="reasoning-text" id="reasoning-{run_id}" hx-swap-oob="true"></div>'
+    return [whole, *text(run_id, rest), emptied, *reasoning(run_id, thought)]
 
 
 def started(start: RunStart) -> str:

@@ -49,6 +49,41 @@ def save_every() -> float:
     return min(2.0, settings.WORKBENCH_RUN_LEASE / 3)
 
 
+class Pieces:
+    """Text as it streams in: kept in pieces, repaired (a surrogate pair split
+    across two pieces is joined), with how much of it the pages were sent."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.sent = 0  # parts already sent to the pages
+        self._high = ""  # a high surrogate waiting for its other half
+
+    def take(self, piece: str) -> bool:
+        """Add a piece; whether there is new text to send."""
+        piece, self._high = self._high + piece, ""
+        if "\ud800" <= piece[-1] <= "\udbff":
+            piece, self._high = piece[:-1], piece[-1]
+        if piece:
+            self.parts.append(repair(piece))
+        return bool(piece)
+
+    def end(self) -> None:
+        """A half pair left at the end will never be whole."""
+        if self._high:
+            self.take("\ufffd")
+
+    def unsent(self) -> str:
+        more = "".join(self.parts[self.sent :])
+        self.sent = len(self.parts)
+        return more
+
+    def shown(self) -> str:
+        return "".join(self.parts[: self.sent])
+
+    def __str__(self) -> str:
+        return "".join(self.parts)
+
+
 class RunStream:
     def __init__(
         self,
@@ -62,9 +97,8 @@ class RunStream:
         self.provider = provider
         self.body = body
         self.channel = channel
-        self.parts: list[str] = []
-        self.sent = 0  # parts already sent to the pages
-        self._high = ""  # a high surrogate waiting for its other half
+        self.answer = Pieces()
+        self.reasoning = Pieces()  # what a reasoning model streams apart from its answer
         self.direct: set[Send] = set()
         self.remote: set[str] = set()  # channel names of consumers that re-attached
         self.shown = asyncio.Event()  # set once the starting page has a place for the text
@@ -147,7 +181,7 @@ class RunStream:
     def snapshot(self) -> list[str]:
         """Frames that put the whole answer so far on a page (in pieces, if long);
         what is sent after them follows on."""
-        return frames.snapshot(self.id, "".join(self.parts[: self.sent]))
+        return frames.snapshot(self.id, self.answer.shown(), self.reasoning.shown())
 
     async def _attach_remote(self, viewer: str) -> None:
         sent = True
@@ -203,15 +237,7 @@ class RunStream:
     # -- text -----------------------------------------------------------------
 
     def text(self) -> str:
-        return "".join(self.parts)
-
-    def _take(self, piece: str) -> None:
-        piece, self._high = self._high + piece, ""
-        if "\ud800" <= piece[-1] <= "\udbff":
-            piece, self._high = piece[:-1], piece[-1]
-        if piece:
-            self.parts.append(repair(piece))
-            self._wake.set()
+        return str(self.answer)
 
     async def _flusher(self) -> None:
         # Wakes on new text; after each frame waits FRAME_INTERVAL, so the
@@ -224,11 +250,10 @@ class RunStream:
             await asyncio.sleep(FRAME_INTERVAL)
 
     async def _flush(self) -> None:
-        if self.sent < len(self.parts):
-            more = "".join(self.parts[self.sent :])
-            self.sent = len(self.parts)
-            for html in frames.text(self.id, more):
-                await self._broadcast(html)
+        for html in frames.reasoning(self.id, self.reasoning.unsent()):
+            await self._broadcast(html)
+        for html in frames.text(self.id, self.answer.unsent()):
+            await self._broadcast(html)
 
     async def _read(self) -> Outcome:
         """Read the answer to its end, whatever the upstream sends: every way out
@@ -244,8 +269,10 @@ class RunStream:
                 raise asyncio.CancelledError
             async with asyncio.timeout(self.provider.deadline):
                 async for data in upstream.events(self.provider, self.body):
-                    if piece := reply.read(data):
-                        self._take(piece)
+                    text, reasoning = reply.read(data)
+                    new = bool(reasoning) and self.reasoning.take(reasoning)
+                    if (text and self.answer.take(text)) or new:
+                        self._wake.set()
         except asyncio.CancelledError:
             status = Status.STOPPED
         except TimeoutError:
@@ -266,18 +293,24 @@ class RunStream:
             self._pulling = False
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
-        if self._high:
-            self._take("\ufffd")
+        self.answer.end()
+        self.reasoning.end()
         await self.shown.wait()
         await self._flush()
-        text = self.text()
+        text, reasoning = str(self.answer), str(self.reasoning)
         if status == Status.DONE and not text:
             status = Status.ERROR
             error = (
                 "The model returned an empty answer "
                 f"(finish reason: {reply.finish_reason or 'none'})."
             )
-        return Outcome(text, status, error, reply.figures(started, time.perf_counter()))
+            if reasoning:
+                error += " It was still reasoning: raise Max tokens to leave room for an answer."
+        figures = reply.figures(started, time.perf_counter())
+        return Outcome(text, status, error, figures, reasoning)
+
+
+REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
 class Reply:
@@ -290,25 +323,31 @@ class Reply:
         self.usage: dict[str, Any] = {}
         self.finish_reason: str | None = None
 
-    def read(self, data: dict[str, Any]) -> str:
-        """The text in one chunk (streamed) or reply (not streamed)."""
+    def read(self, data: dict[str, Any]) -> tuple[str, str]:
+        """The text in one chunk (streamed) or reply (not streamed), and the reasoning
+        text beside it (``reasoning_content``, as llama.cpp, vLLM and DeepSeek send
+        it, or ``reasoning``)."""
         if isinstance(data.get("usage"), dict):
             self.usage = data["usage"]
         choices = data.get("choices") or []
         if not isinstance(choices, list):
             raise upstream.UpstreamError("malformed", "The reply's choices are not a list.")
-        text = ""
+        text = reasoning = ""
         for choice in choices:
             if not isinstance(choice, dict):
                 raise upstream.UpstreamError("malformed", "A choice in the reply is not an object.")
             turn = choice.get("delta") or choice.get("message") or {}
-            text += _text_of(turn.get("content") if isinstance(turn, dict) else None)
+            if isinstance(turn, dict):
+                text += _text_of(turn.get("content"))
+                reasoning += next(
+                    (turn[k] for k in REASONING_FIELDS if isinstance(turn.get(k), str)), ""
+                )
             if isinstance(choice.get("finish_reason"), str):
                 self.finish_reason = choice["finish_reason"]
-        if text:
+        if text or reasoning:  # the first token, whichever it is
             self.first = self.first or time.perf_counter()
             self.pieces += 1
-        return text
+        return text, reasoning
 
     def figures(self, started: float, ended: float) -> dict[str, Any]:
         completion = _count(self.usage.get("completion_tokens"))
