@@ -31,7 +31,7 @@ def test_models_whose_output_includes_json_take_response_format():
     catalog = get_catalog()
     for model_id in ("gpt-4.1", "gpt-4-1-2025-04-14", "smollm2-135m-instruct", "fake-chat"):
         assert dict(catalog.get(model_id).parameters())["response_format"] == RESPONSE_FORMAT
-    assert "response_format" not in dict(catalog.get("fake-race").parameters())
+    assert "response_format" not in dict(catalog.get("fake-cut").parameters())
 
 
 @pytest.mark.parametrize(
@@ -94,8 +94,8 @@ def test_the_request_body_carries_it_and_refuses_a_bad_one():
     with pytest.raises(RequestError) as caught:
         column.request_body("Who?")
     assert "'schema' is a required property" in caught.value.errors["response_format"]
-    bare = Column("fake-race", parameters={"response_format": {"type": "json_object"}})
-    with pytest.raises(RequestError, match="is not a parameter of Fake Race"):
+    bare = Column("fake-cut", parameters={"response_format": {"type": "json_object"}})
+    with pytest.raises(RequestError, match="is not a parameter of Fake Cut"):
         bare.request_body("Who?")
 
 
