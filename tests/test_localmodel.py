@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -203,3 +204,32 @@ async def test_token_probabilities_come_from_the_model(local_server):
     assert [t[0] for t in kept] == [d["token"] for d in direct]
     assert [round(t[1], 3) for t in kept] == [round(d["logprob"], 3) for d in direct]
     assert all(0 < len(t[2]) <= 2 and t[1] <= 0 for t in kept)
+
+
+@pytest.mark.localmodel
+@pytest.mark.django_db(transaction=True)
+async def test_a_json_schema_request_returns_json_that_validates(local_server):
+    """Structured output on the real model: llama.cpp turns the schema into a grammar."""
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+        "required": ["name", "age"],
+    }
+    parts = {
+        "response_format_type": "json_schema",
+        "response_format_name": "person",
+        "response_format_strict": "on",
+        "response_format_strict-shown": "1",
+        "response_format_schema": json.dumps(schema),
+    }
+    frames, answer = await ask(
+        local_server,
+        "Invent a person: give their name and age.",
+        max_tokens="200",
+        temperature="0",
+        **parts,
+    )
+    assert status_of(frames) == "done"
+    jsonschema.validate(json.loads(answer["content"]), schema)
+    assert answer["response_format"]["json_schema"]["schema"] == schema
+    assert 'class="json-check valid">Valid against the schema<' in answer["html"]

@@ -69,6 +69,29 @@ PARAMS = {
     "stop": st.lists(text, min_size=1, max_size=4),
     "seed": st.integers(-(2**63), 2**63 - 1) | st.just(0),
     "stream": st.booleans(),
+    "response_format": st.just({"type": "json_object"})
+    | st.builds(
+        lambda name, strict, description, key, title: {
+            "type": "json_schema",
+            "json_schema": {
+                "name": name,
+                **strict,
+                **description,
+                "schema": {
+                    "type": "object",
+                    "title": title,
+                    "properties": {key: {"type": "string"}, "age": {"type": "integer"}},
+                    "required": [key, "age"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        name=st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True),
+        strict=st.fixed_dictionaries({}, optional={"strict": st.booleans()}),
+        description=st.fixed_dictionaries({}, optional={"description": text}),
+        key=text,
+        title=text,
+    ),
 }
 
 
@@ -179,6 +202,39 @@ def test_import_of_each_snippet_gives_the_state_back(language, state):
     assert pending == state.pending
     assert imported.parameters == state.params
     assert imported.request_body(pending) == body
+
+
+PERSON = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "person",
+        "description": 'A person\'s "name" and `age` — ${x} $(id) \u2028 🌊',
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
+            "required": ["name", "age"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_a_json_schema_request_is_sent_and_imported_exactly(fake_upstream, language):
+    """Structured output in every snippet: sent as the relay sends it, and read back."""
+    states = [
+        State("fake-keyed", "Answer in JSON.", [], "Who?", {"response_format": PERSON}),
+        State("fake-chat", "", [], "Any JSON", {"response_format": {"type": "json_object"}}),
+    ]
+    snippets = [LANGUAGES[language][2](s.column().provider, s.body()) for s in states]
+    fake_upstream.configure()
+    run_batch(language, snippets)
+    assert [r["body"] for r in fake_upstream.requests()] == [s.body() for s in states]
+    for state, snippet in zip(states, snippets, strict=True):
+        imported, pending = Column.from_body(parse_pasted(snippet).body)
+        assert imported.parameters == state.params
+        assert imported.request_body(pending) == state.body()
 
 
 def test_json_body_imports_too():

@@ -64,6 +64,7 @@ display_name = "Fake Cut"
 id = "fake-chat"
 provider = "fake"
 display_name = "Fake Chat"
+capabilities = {{ input = ["text"], output = ["text", "json"] }}  # takes response_format
 context_length = 4096
 
 # Three more models of the fake upstream, for comparisons (each scripted by its id).
@@ -88,6 +89,7 @@ display_name = "Fake Compare 3"
 id = "fake-keyed"
 provider = "fakekeyed"
 display_name = "Fake Keyed"
+capabilities = {{ input = ["text"], output = ["text", "json"] }}
 
 [[models]]
 id = "fake-deadline"

@@ -228,3 +228,19 @@ document.addEventListener("htmx:afterSettle", sendOnlyFollowsRun);
   const wanted = location.hash.match(/^#column-(\d+)$/);
   if (wanted) document.getElementById(`column-${wanted[1]}`)?.focus();
 })();
+
+// Response format: picking an example schema fills Schema name and Schema (the
+// example select itself is not sent), then autosaves them like typing would.
+document.addEventListener("change", (event) => {
+  const picker = event.target.closest("select[data-schema-examples]");
+  if (!picker || !picker.value) return;
+  const option = picker.selectedOptions[0];
+  const fill = (id, value) => {
+    const box = document.getElementById(id);
+    box.value = value;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+  fill(picker.dataset.nameBox, picker.value);
+  fill(picker.dataset.schemaBox, option.dataset.schema);
+  picker.value = "";
+});

@@ -28,6 +28,7 @@ from workbench.catalog.schema import (
     standard_schema,
     with_logprobs,
 )
+from workbench.catalog.structured import schema_problem
 
 BUILTIN_DATA = Path(__file__).parent / "data" / "catalog.toml"
 
@@ -198,6 +199,8 @@ def _property_problem(prop: Any) -> str | None:
         return "maxItems must be a whole number, 0 or more"
     if not isinstance(prop.get("enum", []), list) or not isinstance(prop.get("examples", []), list):
         return "enum and examples must be arrays"
+    if prop["type"] == "object" and (found := schema_problem(prop)):
+        return f"is not a JSON Schema: {found}"  # it is the schema its values are checked by
     # Each value the schema offers must be one it accepts (the page shows and sends them).
     free = {k: v for k, v in prop.items() if k != "enum"}
     offered = [("enum", v, free) for v in prop.get("enum", [])]
@@ -248,15 +251,17 @@ def _parse_model(data: Any, path: Path | str, index: int, providers: dict) -> Mo
     ):
         raise CatalogError(path, entry, "pricing", "costs must be numbers")
     schema = fields.pop("json_request_schema", None)
+    # A model whose output includes "json" takes response_format (structured output).
+    json_output = "json" in (caps or {}).get("output", [])
     if schema is None:
-        schema = standard_schema()
+        schema = standard_schema(json_output=json_output)
     elif "extends" in schema:
         # A schema may add provider-specific fields to the standard one.
         extra = schema["extends"] == "standard" and schema.get("properties", {})
         if not isinstance(extra, dict):
             raise CatalogError(path, entry, "json_request_schema.extends", "must be 'standard'")
         schema = {
-            **standard_schema(extra),
+            **standard_schema(extra, json_output=json_output),
             "basic": schema.get("basic", standard_schema()["basic"]),
         }
     if providers[fields["provider"]].logprobs:

@@ -9,7 +9,10 @@ comes from.
 import math
 from typing import Any
 
-PARAMETER_TYPES = {"number", "integer", "boolean", "string", "array"}
+from workbench.catalog import structured
+from workbench.text import TextError, parse_json
+
+PARAMETER_TYPES = {"number", "integer", "boolean", "string", "array", "object"}
 # Integers a request may carry whatever the schema says: providers read 64
 # bits at most, and Python cannot even print an int of 4300 digits or more.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -121,9 +124,18 @@ _LOGPROBS: dict[str, dict[str, Any]] = {
 }
 
 
-def standard_schema(extra: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The standard chat-completions schema, plus a provider's own extras."""
+def standard_schema(
+    extra: dict[str, dict[str, Any]] | None = None, *, json_output: bool = False
+) -> dict[str, Any]:
+    """The standard chat-completions schema, plus a provider's own extras.
+
+    ``json_output``: the model can answer in JSON (its capabilities say so), so
+    the schema has ``response_format`` too; not every OpenAI-compatible server
+    takes it, and one that does not may refuse the whole request.
+    """
     properties = {"model": _MODEL, "messages": _MESSAGES, **_STANDARD_PROPERTIES}
+    if json_output:
+        properties["response_format"] = structured.RESPONSE_FORMAT
     properties.update(extra or {})
     return {
         "type": "object",
@@ -172,6 +184,12 @@ def check_value(prop: dict[str, Any], value: Any) -> Any:
             raise ParameterError("must be a list of text values")
         if "maxItems" in prop and len(value) > prop["maxItems"]:
             raise ParameterError(f"takes at most {prop['maxItems']} values")
+    elif kind == "object":
+        # The property is JSON Schema for its value (response_format's is).
+        if not isinstance(value, dict):
+            raise ParameterError("must be a JSON object")
+        if found := structured.problem(prop, value):
+            raise ParameterError(f"is not valid: {found}")
     if "enum" in prop and value not in prop["enum"]:
         choices = ", ".join(str(c) for c in prop["enum"])
         raise ParameterError(f"must be one of: {choices}")
@@ -185,6 +203,13 @@ def parse_form_value(prop: dict[str, Any], raw: str) -> Any:
     """
     kind = prop.get("type")
     text = raw.strip()
+    if kind == "object":
+        if text == "":
+            return None
+        try:
+            return check_value(prop, parse_json(text))
+        except TextError as exc:
+            raise ParameterError(str(exc)) from None
     if kind == "array":
         items = [line for line in raw.replace("\r\n", "\n").split("\n") if line != ""]
         return check_value(prop, items) if items else None

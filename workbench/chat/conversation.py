@@ -40,6 +40,7 @@ class Message(TypedDict):
     logprobs: NotRequired[list[list[Any]]]  # each token's: [token, logprob, alternatives]
     html: NotRequired[str]  # the answer rendered once, when its run ended...
     html_version: NotRequired[int]  # ...by this version of chat.markdown
+    response_format: NotRequired[dict[str, Any]]  # the JSON its run asked for (shown as such)
 
 
 def new_id() -> str:

@@ -16,8 +16,10 @@ from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import ROLES, SYSTEM_ROLES
 from workbench.catalog.schema import ParameterError, parse_form_value
 from workbench.chat.conversation import Column
+from workbench.chat.editors import ResponseFormatField, ShownCheckbox
 from workbench.chat.models import MAX_COLUMNS, Panel
 from workbench.limits import MAX_TEXT
+from workbench.snippets.generate import json_text
 
 PARAM_PREFIX = "param-"
 TOO_LONG = (
@@ -63,16 +65,6 @@ def long_text(what: str, rows: int | None = None) -> forms.CharField:
     )
 
 
-class ShownCheckbox(forms.CheckboxInput):
-    """A checkbox that says when it was on the page: an unticked box sends
-    nothing, so a hidden marker tells "unticked" from "not in this form"."""
-
-    template_name = "chat/widgets/shown_checkbox.html"
-
-    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
-        return name not in data and name + "-shown" not in data
-
-
 def step(prop: dict[str, Any]) -> int | float:
     """One step of a number: the arrow keys' and the slider's (not 1, which took
     Temperature from 0.8 to 1 to 2)."""
@@ -97,6 +89,8 @@ class SchemaField(forms.Field):
             widget = forms.NumberInput(attrs=attrs)
         elif kind == "array":
             widget = forms.Textarea(attrs={"rows": 2, "placeholder": "One per line"})
+        elif kind == "object":
+            widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "code"})
         else:
             widget = forms.TextInput()
         super().__init__(
@@ -119,6 +113,8 @@ class SchemaField(forms.Field):
     def prepare_value(self, value: Any) -> Any:
         if self.prop.get("type") == "array" and isinstance(value, list):
             return "\n".join(value)
+        if self.prop.get("type") == "object" and isinstance(value, dict):
+            return json_text(value)
         return value
 
     @property
@@ -147,6 +143,13 @@ class SchemaField(forms.Field):
             return None
         rest = prop.get("default", prop["minimum"])  # where it stands when nothing is set
         return {"min": prop["minimum"], "max": prop["maximum"], "step": step(prop), "rest": rest}
+
+
+def field_for(prop: dict[str, Any]) -> forms.Field:
+    """The panel's field for a schema property: its own editor where it names one."""
+    if prop.get("x-editor") == "response_format":
+        return ResponseFormatField(prop)
+    return SchemaField(prop)
 
 
 class PanelForm(forms.Form):
@@ -191,7 +194,7 @@ class PanelForm(forms.Form):
         self.chosen: Model = chosen or (column.model if column else get_catalog().default_model())
         for name, prop in self.chosen.parameters():
             key = PARAM_PREFIX + name
-            self.fields[key] = SchemaField(prop)
+            self.fields[key] = field_for(prop)
             self.fields[key].widget.attrs["aria-describedby"] = f"help-{key} error-{key}"
 
     def clean_model(self) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from workbench.catalog.entries import Model, Provider
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
+from workbench.catalog.structured import asks_for_json
 from workbench.chat.conversation import (
     Column,
     Message,
@@ -435,7 +436,7 @@ class Draft(models.Model):
     @classmethod
     @transaction.atomic
     def finish_run(
-        cls, run_id: str, outcome: "Outcome", html: str = ""
+        cls, run_id: str, outcome: "Outcome", html: str = "", response_format: Any = None
     ) -> tuple[int, Message] | None:
         """Store the answer where its placeholder is: (its index, the answer); None
         if the draft is gone. The Run records the outcome either way.
@@ -461,6 +462,8 @@ class Draft(models.Model):
             answer["reasoning"] = outcome.reasoning
         if outcome.logprobs:
             answer["logprobs"] = outcome.logprobs
+        if asks_for_json(response_format):  # how it is shown, if rendered again
+            answer["response_format"] = response_format
         if html:
             answer["html"], answer["html_version"] = html, RENDERER_VERSION
         index = column.find_run(run_id)

@@ -125,7 +125,7 @@ def answer_html(m: Message, live_text: str | None = None) -> SafeString:
         return escape(live_text or "")
     if m.get("html_version") == RENDERER_VERSION:
         return mark_safe(m["html"])  # rendered and sanitised by render_answer
-    return render_answer(m["content"])
+    return render_answer(m["content"], m.get("response_format"))
 
 
 def token_view(logprobs: list[list[Any]]) -> list[dict[str, Any]]:

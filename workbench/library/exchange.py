@@ -1,11 +1,11 @@
 """Sessions as files: the one home of the wire format, ``workbench.session/1``.
 
 Export writes a saved session as JSON: its title, columns (model, parameters,
-system prompt and messages with their status, error, figures and run), the
-Message box, and its runs with the exact bodies they sent. Render caches are
-left out, and nothing secret is in any of these fields; as a last guard, a
-key the server holds is removed should an upstream have echoed one into an
-error.
+system prompt and messages with their status, error, figures, run and the JSON
+format asked for), the Message box, and its runs with the exact bodies they
+sent. Render caches are left out, and nothing secret is in any of these fields;
+as a last guard, a key the server holds is removed should an upstream have
+echoed one into an error.
 
 Import reads such a file, an OpenAI chat-completions request body, or a list
 of them, into plain values (``ImportedFile``) that ``Session.import_sessions``
@@ -31,6 +31,8 @@ from django.utils.text import slugify
 
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import ROLES, RequestError, accepts, build_body
+from workbench.catalog.schema import ParameterError, check_value
+from workbench.catalog.structured import RESPONSE_FORMAT
 from workbench.chat.conversation import Column, Status, new_id
 from workbench.library.forms import RenameForm
 from workbench.library.models import Session, default_title, shorten
@@ -45,7 +47,8 @@ _VERSIONED = re.compile(rf"{re.escape(NAME)}/([1-9][0-9]{{0,8}})")
 # What a message keeps in a file: not its render cache (``html``, ``html_version``),
 # which is made again from the text and never taken from outside.
 MESSAGE_FIELDS = ("id", "role", "content", "status", "error", "figures", "run")
-MESSAGE_FIELDS += ("reasoning", "logprobs")  # an answer's, kept apart from its text
+# An answer's, kept apart from its text: see chat.conversation.Message.
+MESSAGE_FIELDS += ("reasoning", "logprobs", "response_format")
 # A run's figures (relay.runs), by the JSON types each may hold besides null.
 FIGURES: dict[str, tuple[type, ...]] = {
     "ttft_ms": (int, float),
@@ -334,6 +337,11 @@ def _message(value: Any, path: str, ids: dict[str, int]) -> dict[str, Any]:
         out["reasoning"] = _string(data["reasoning"], f"{path}.reasoning")
     if "logprobs" in data and role == "assistant":
         out["logprobs"] = _logprobs(data["logprobs"], f"{path}.logprobs")
+    if "response_format" in data:  # the answer is shown as the JSON asked for
+        try:
+            out["response_format"] = check_value(RESPONSE_FORMAT, data["response_format"])
+        except ParameterError as exc:
+            _refuse(f"{path}.response_format", str(exc))
     return out
 
 

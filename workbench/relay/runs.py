@@ -165,7 +165,8 @@ class RunStream:
 
     async def _end(self, outcome: Outcome) -> None:
         async with self.ending:
-            pieces = await database_sync_to_async(_finish)(self.id, outcome)
+            response_format = self.body.get("response_format")
+            pieces = await database_sync_to_async(_finish)(self.id, outcome, response_format)
             for i, html in enumerate(pieces):
                 await self._broadcast(html, last=i == len(pieces) - 1)
 
@@ -412,10 +413,11 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def _finish(run_id: str, outcome: Outcome) -> list[str]:
-    """Render the answer once, store it with the outcome, and give the frames
-    that replace the streaming card."""
-    placed = Draft.finish_run(run_id, outcome, render_answer(outcome.text))
+def _finish(run_id: str, outcome: Outcome, response_format: Any = None) -> list[str]:
+    """Render the answer once (as JSON if its body asked for JSON), store it with the
+    outcome, and give the frames that replace the streaming card."""
+    html = render_answer(outcome.text, response_format)
+    placed = Draft.finish_run(run_id, outcome, html, response_format)
     if placed is None:
         return [frames.notice("This workbench was removed while the answer was streaming.")]
     return frames.finished(run_id, *placed, **frames.column_state(run_id))
