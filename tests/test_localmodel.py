@@ -27,6 +27,8 @@ from tests.relay_helpers import (
     until_finished,
 )
 from tests.testenv import LOCAL_PORT, WORK_DIR
+from workbench.chat.conversation import Column
+from workbench.chat.meter import measure
 from workbench.chat.models import Run
 from workbench.localmodel import server, weights
 
@@ -233,3 +235,13 @@ async def test_a_json_schema_request_returns_json_that_validates(local_server):
     jsonschema.validate(json.loads(answer["content"]), schema)
     assert answer["response_format"]["json_schema"]["schema"] == schema
     assert 'class="json-check valid">Valid against the schema<' in answer["html"]
+
+
+@pytest.mark.localmodel
+@pytest.mark.django_db(transaction=True)
+async def test_the_meter_counts_the_prompt_as_llama_cpp_does(local_server):
+    message = "Write a haiku about the sea"
+    column = Column(MODEL, parameters={"max_tokens": 20})
+    meter = await sync_to_async(measure)(column, message)
+    _, answer = await ask(local_server, message, max_tokens="20")
+    assert meter.exact and meter.prompt_tokens == answer["figures"]["prompt_tokens"]

@@ -16,6 +16,8 @@ class Provider:
     # It returns token log probabilities (OpenAI, llama.cpp): its models' schemas
     # then offer logprobs and top_logprobs.
     logprobs: bool = False
+    # How its prompts can be counted exactly: "llama.cpp" (its /tokenize), or not at all.
+    tokenizer: str | None = None
     # Longest silence (seconds) between two bytes of an answer, the first included.
     read_timeout: float = 60.0
     # Longest a whole run may take (seconds), however steadily bytes arrive.

@@ -115,6 +115,7 @@ _PROVIDER_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "api_key_env": ((str,), False),
     "stream_usage": ((bool,), False),
     "logprobs": ((bool,), False),
+    "tokenizer": ((str,), False),
     "read_timeout": ((int, float), False),
     "deadline": ((int, float), False),
 }
@@ -173,6 +174,8 @@ def _parse_provider(pid: str, data: Any, path: Path | str) -> Provider:
             raise CatalogError(path, entry, name, "must be a positive number of seconds")
     if "api_key_env" in fields and not ENV_NAME.fullmatch(fields["api_key_env"]):
         raise CatalogError(path, entry, "api_key_env", "must be a name like MYLAB_API_KEY")
+    if fields.get("tokenizer", "llama.cpp") != "llama.cpp":
+        raise CatalogError(path, entry, "tokenizer", 'must be "llama.cpp" (or left out)')
     base_url = fields["base_url"].replace("{local_port}", str(settings.WORKBENCH_LOCAL_PORT))
     if not base_url.startswith(("http://", "https://")):
         raise CatalogError(path, entry, "base_url", "must start with http(s)://")

@@ -23,4 +23,5 @@ urlpatterns = [
     path("workbench/columns/<int:number>/close", views.column_close, name="column-close"),
     path("workbench/columns/<int:number>/keep", views.column_keep, name="column-keep"),
     path("workbench/api", views.api_panel, name="api-panel"),
+    path("workbench/meter", views.meter, name="meter"),
 ]

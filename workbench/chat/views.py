@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
@@ -26,11 +27,13 @@ from workbench.chat.imported import (
     import_notices,
     replaced_by_import,
 )
+from workbench.chat.meter import measure
 from workbench.chat.models import MAX_COLUMNS, Draft, Occupied, RefusedChange
 from workbench.chat.presenters import api_view, message_view, page_context
 from workbench.chat.standings import standings
 from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 
+METER_CHANGED = "meter"  # the page's meter asks again (templates/chat/workbench.html#meter)
 logger = logging.getLogger(__name__)
 PAGE = "chat/workbench.html"
 ENVELOPES = "chat/envelopes/"
@@ -130,7 +133,7 @@ def draft_update(request: HttpRequest) -> HttpResponse:
         ctx["model_changed"] = form.chosen.id != request.POST.get("panel_model")
     if request.POST.get("api_open"):  # on screen: refresh it now, else when next shown
         ctx["api"] = api_view(draft, ctx["focus"])
-    return render(request, ENVELOPES + "feedback.html", ctx)
+    return trigger_client_event(render(request, ENVELOPES + "feedback.html", ctx), METER_CHANGED)
 
 
 def _columns_changed(
@@ -242,7 +245,19 @@ def _conversation_changed(
 def _changed(request: HttpRequest, draft: Draft, **extra: Any) -> HttpResponse:
     """The conversation as it now is; ``extra``: the notice (cleared if not given) and more."""
     ctx = {**page_context(draft), **extra}
-    return render(request, ENVELOPES + "conversation_changed.html", ctx)
+    response = render(request, ENVELOPES + "conversation_changed.html", ctx)
+    return trigger_client_event(response, METER_CHANGED)
+
+
+@require_GET
+def meter(request: HttpRequest) -> HttpResponse:
+    """The token and cost meter of what Run would send now from the column the panel
+    edits (asked for when the page loads, after an autosave, a change to the
+    conversation, or a run's end)."""
+    draft = Draft.of(request.browser)
+    index = draft.column_index(_number(request.GET.get("column")))
+    measured = measure(draft.column(index), draft.pending) if draft.columns else None
+    return render(request, PAGE + "#meter", {"meter": measured})
 
 
 @require_POST
