@@ -295,3 +295,20 @@ def discovering(settings, tmp_path, monkeypatch) -> Iterator[None]:
     static_catalog.cache_clear()
     yield
     static_catalog.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def discovering_server(fake_upstream) -> Iterator[tuple[str, int]]:
+    """The real app under daphne with providers that list their own models
+    (tests/discovery_helpers.py): ``lab`` lists LISTING from the fake upstream;
+    nothing listens at ``labdown``'s port, yet. (URL, that port)."""
+    from tests.discovery_helpers import LISTING
+
+    port, down_port = free_port(), free_port()
+    fake_upstream.configure(listing=LISTING)
+    catalog = write_catalog(WORK_DIR, down_port)
+    with server_database("discovering") as url:
+        env = {"DATABASE_URL": url, "WORKBENCH_CONFIG": str(catalog)}
+        proc = start_workbench(env, "discovering", port)
+        yield f"http://127.0.0.1:{port}", down_port
+        stop(proc)

@@ -16,7 +16,7 @@ discover = true
 
 [providers.labdown]
 name = "Lab down"
-base_url = "http://127.0.0.1:{CLOSED_PORT}/v1"
+base_url = "http://127.0.0.1:{{down_port}}/v1"
 discover = true
 
 [[models]]
@@ -44,7 +44,8 @@ LISTING = [
 ]
 
 
-def write_catalog(folder: Path) -> Path:
+def write_catalog(folder: Path, down_port: int = CLOSED_PORT) -> Path:
+    """DISCOVERING, with ``labdown`` at ``down_port`` (where nothing listens, yet)."""
     path = folder / "discovering.toml"
-    path.write_text(DISCOVERING)
+    path.write_text(DISCOVERING.replace("{down_port}", str(down_port)))
     return path
