@@ -8,7 +8,7 @@ from django.utils.datastructures import MultiValueDict
 from workbench.catalog.registry import CatalogError, get_catalog, load_catalog
 from workbench.catalog.request import RequestError
 from workbench.catalog.schema import ParameterError, check_value
-from workbench.catalog.structured import EXAMPLES, RESPONSE_FORMAT, check_answer
+from workbench.catalog.structured import EXAMPLES, RESPONSE_FORMAT, check_answer, problem
 from workbench.chat.conversation import Column, message
 from workbench.chat.forms import PanelForm
 from workbench.chat.markdown import render_answer
@@ -215,3 +215,16 @@ def test_the_format_is_kept_with_the_answer_through_a_session_file():
     data["columns"][0]["messages"][0]["response_format"] = {"type": "xml"}
     with pytest.raises(RefusedFile, match=r"messages\[0\]\.response_format: is not valid"):
         read_file(json.dumps(data).encode())
+
+
+def test_a_pattern_that_backtracks_without_end_is_cut_short():
+    """A hostile pattern (from a person or an imported file) must not tie up a worker."""
+    schema = {"type": "object", "properties": {"s": {"type": "string", "pattern": "^(a|aa)+$"}}}
+    answer = json.dumps({"s": "a" * 40 + "!"})
+    asked = {"type": "json_schema", "json_schema": {"name": "n", "schema": schema}}
+    check = check_answer(answer, asked)  # unguarded: 10⁸ steps of backtracking
+    assert not check.valid and "took too long to check" in check.verdict
+    keys = {"type": "object", "patternProperties": {"^(a|aa)+$": {"type": "integer"}}}
+    assert "could not be checked" in problem(keys, {"a" * 40 + "!": 1})
+    assert problem({"type": "string", "pattern": "^ab+$"}, "abbb") is None
+    assert "does not match" in problem({"type": "string", "pattern": "^ab+$"}, "ac")

@@ -7,12 +7,16 @@ an answer against that schema. Messages follow "The <thing> ..." phrasing
 and say where: "'int' is not valid ..., at json_schema.schema.properties.age".
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+import regex
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
-from jsonschema.validators import validator_for
+from jsonschema.protocols import Validator
+from jsonschema.validators import extend, validator_for
 
 from workbench.text import TextError, parse_json
 
@@ -97,6 +101,57 @@ EXAMPLES: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
+# A schema's patterns come from people and from imported files, and run on the
+# server: each search may take this long (seconds), so that a pattern that
+# backtracks without end ("^(a|aa)+$") cannot tie up a worker.
+PATTERN_SECONDS = 0.05
+
+
+class _Stuck(Exception):
+    pass
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return regex.search(pattern, text, timeout=PATTERN_SECONDS) is not None
+    except TimeoutError:
+        raise _Stuck(pattern) from None
+
+
+def _pattern(validator: Validator, pattern: str, instance: Any, schema: Any) -> Iterator:
+    if not validator.is_type(instance, "string"):
+        return
+    try:
+        if not _search(pattern, instance):
+            yield ValidationError(f"{instance!r} does not match {pattern!r}")
+    except _Stuck:
+        yield ValidationError(f"the pattern {pattern!r} took too long to check")
+    except regex.error as exc:
+        yield ValidationError(f"the pattern {pattern!r} is not a regular expression ({exc})")
+
+
+def _pattern_properties(
+    validator: Validator, patterns: dict[str, Any], instance: Any, schema: Any
+) -> Iterator:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            try:
+                matches = _search(pattern, key)
+            except (_Stuck, regex.error):
+                yield ValidationError(f"the pattern {pattern!r} could not be checked")
+                return
+            if matches:
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+@cache
+def _guarded(cls: type[Validator]) -> type[Validator]:
+    """The validator class with patterns searched under a time limit."""
+    return extend(cls, {"pattern": _pattern, "patternProperties": _pattern_properties})
+
+
 def _where(error: ValidationError) -> str:
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
     return f", at {path.lstrip('.')}" if path else ""
@@ -112,7 +167,7 @@ def _said(error: ValidationError) -> str:
 
 def problem(schema: dict[str, Any], value: Any) -> str | None:
     """Why ``value`` does not fit ``schema`` (in its own draft, 2020-12 by default), or None."""
-    validator = validator_for(schema, default=Draft202012Validator)(schema)
+    validator = _guarded(validator_for(schema, default=Draft202012Validator))(schema)
     error = best_match(validator.iter_errors(value))
     return None if error is None else _said(error)
 
