@@ -18,6 +18,9 @@ is set over HTTP, so a test in another process can script it:
   alone, so concurrent runs (bench/faults.py) can each meet their own fault.
 - ``GET /_control/requests``: every chat request received: its body, its
   headers, and whether and when the client went away before the end.
+- ``GET .../models`` lists ``listing`` (model objects) as OpenAI does,
+  ``{"object": "list", "data": [...]}``, or fails as ``listing_fault`` says
+  (see LISTING_FAULTS). ``GET /_control/listed``: the headers of each such request.
 """
 
 import asyncio
@@ -77,6 +80,16 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "fault": None,
     "stamp": False,
     "models": {},
+    "listing": [],
+    "listing_fault": None,
+}
+LISTING_FAULTS = {
+    None,
+    "http_500",  # a server error with an OpenAI-style error body
+    "not_json",  # 200 with a text body
+    "not_list",  # JSON, but no list of models in it
+    "huge",  # more than 4 MiB of model objects
+    "stall",  # answers nothing, ever
 }
 _HTTP_FAULTS = {
     "http_400": (400, "Invalid value for 'temperature': must be at most 2."),
@@ -93,6 +106,7 @@ class FakeUpstream:
     def __init__(self) -> None:
         self.config = dict(DEFAULT_CONFIG)
         self.requests: list[dict[str, Any]] = []
+        self.listed: list[dict[str, str]] = []
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -112,13 +126,36 @@ class FakeUpstream:
             ]
             if unknown := [f for f in faults if f not in FAULTS]:
                 return await respond(send, 400, {"error": f"unknown fault {unknown[0]}"})
-            self.requests = []
+            if self.config["listing_fault"] not in LISTING_FAULTS:
+                return await respond(send, 400, {"error": "unknown listing_fault"})
+            self.requests, self.listed = [], []
             return await respond(send, 200, self.config)
         if path == "/_control/requests":
             return await respond(send, 200, self.requests)
+        if path == "/_control/listed":
+            return await respond(send, 200, self.listed)
+        if path.endswith("/models") and scope["method"] == "GET":
+            self.listed.append({k.decode().lower(): v.decode() for k, v in scope["headers"]})
+            return await self.models(send)
         if path.endswith("/chat/completions") and scope["method"] == "POST":
             return await self.chat(scope, receive, send, body)
         return await respond(send, 404, {"error": {"message": f"no route {path}"}})
+
+    async def models(self, send) -> None:
+        fault = self.config["listing_fault"]
+        if fault == "stall":
+            await asyncio.sleep(3600)
+        if fault == "http_500":
+            err = {"error": {"message": "The model registry is down.", "type": "fake_error"}}
+            return await respond(send, 500, err)
+        if fault == "not_json":
+            return await respond_raw(send, 200, b"<html>models</html>", b"text/html")
+        if fault == "not_list":
+            return await respond(send, 200, {"object": "list", "data": "none"})
+        listing = self.config["listing"]
+        if fault == "huge":
+            listing = [{"id": f"m{i}", "description": "x" * 1000} for i in range(5000)]
+        await respond(send, 200, {"object": "list", "data": listing})
 
     async def chat(self, scope, receive, send, raw: bytes) -> None:
         record: dict[str, Any] = {

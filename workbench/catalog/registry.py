@@ -66,6 +66,9 @@ class Catalog:
             and (not text or text in m.display_name.lower() or text in m.id.lower())
         ]
 
+    def discovering(self) -> list[Provider]:
+        return [p for p in self.providers.values() if p.discover]
+
     def capabilities(self) -> list[str]:
         return sorted({c for m in self.models.values() for v in m.capabilities.values() for c in v})
 
@@ -118,6 +121,7 @@ _PROVIDER_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "tokenizer": ((str,), False),
     "read_timeout": ((int, float), False),
     "deadline": ((int, float), False),
+    "discover": ((bool,), False),
 }
 _INT = (int,)
 _MODEL_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -138,6 +142,7 @@ _MODEL_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "released_at": ((str, datetime.date), False),
     "pricing": ((dict,), False),
     "json_request_schema": ((dict,), False),
+    "upstream_id": ((str,), False),
 }
 
 
@@ -239,6 +244,8 @@ def _parse_model(data: Any, path: Path | str, index: int, providers: dict) -> Mo
     fields = _check_fields(data, _MODEL_FIELDS, path, entry)
     if not ID_CHARS.fullmatch(fields["id"]):
         raise CatalogError(path, entry, "id", ID_RULE)
+    if _CONTROL_OR_SPACE.search(fields.get("upstream_id", "x")):
+        raise CatalogError(path, entry, "upstream_id", "must not hold spaces or control characters")
     if fields["provider"] not in providers:
         raise CatalogError(path, entry, "provider", f"unknown provider '{fields['provider']}'")
     if "released_at" in fields:
@@ -309,8 +316,20 @@ def load_catalog(paths: list[Path]) -> Catalog:
 
 
 @cache
-def get_catalog() -> Catalog:
+def static_catalog() -> Catalog:
+    """The built-in data and the operator's file: read once per process."""
     paths = [BUILTIN_DATA]
     if settings.WORKBENCH_CONFIG:
         paths.append(Path(settings.WORKBENCH_CONFIG))
     return load_catalog(paths)
+
+
+def get_catalog() -> Catalog:
+    """The catalog: the static one, plus the models discovering providers list
+    (catalog/discovery.py), which the database holds and may change any time."""
+    static = static_catalog()
+    if not static.discovering():
+        return static
+    from workbench.catalog.discovery import following  # it needs the apps loaded
+
+    return following.get(static)

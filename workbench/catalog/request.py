@@ -63,7 +63,7 @@ def build_body(
         errors["messages"] = "Write a message first: the conversation is empty"
     if errors:
         raise RequestError(errors)
-    body: dict[str, Any] = {"model": model.id, "messages": convo}
+    body: dict[str, Any] = {"model": model.sent_id, "messages": convo}
     body.update((name, params[name]) for name in props if name in params)
     if body.get("stream") and provider.stream_usage:
         body["stream_options"] = {"include_usage": True}
