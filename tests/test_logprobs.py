@@ -9,6 +9,8 @@ from asgiref.sync import sync_to_async
 
 from tests.relay_helpers import connect, next_frame, reload, run_frame, start_draft, until_finished
 from workbench.catalog.registry import get_catalog
+from workbench.catalog.request import RequestError
+from workbench.chat.conversation import Column
 from workbench.chat.models import Draft
 from workbench.library import exchange
 from workbench.library.models import Session
@@ -108,3 +110,14 @@ async def test_an_export_keeps_them_and_an_import_checks_them(fake):
         answer["logprobs"] = bad
         with pytest.raises(exchange.RefusedFile, match=r"messages\[1\]\.logprobs"):
             exchange.read_file(json.dumps(data).encode())
+
+
+def test_top_logprobs_without_logprobs_is_refused_before_sending():
+    column = Column("fake-chat", parameters={"logprobs": False, "top_logprobs": 2})
+    with pytest.raises(RequestError) as refused:
+        column.request_body("hi")
+    assert refused.value.errors == {
+        "top_logprobs": "Top log probabilities needs Log probabilities on"
+    }
+    column.parameters["logprobs"] = True
+    assert column.request_body("hi")["top_logprobs"] == 2

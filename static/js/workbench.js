@@ -68,7 +68,7 @@
     if (["run", "regenerate"].includes(parameters.type)) {
       // Pressed once is enough: the server's answer enables what fits next.
       for (const id of ["run", "regenerate"]) document.getElementById(id).disabled = true;
-      sendOnlyFollowsRun();
+      idleButtonsFollowRun();
       // A run changes the conversation: it is not what was saved any more.
       const state = document.getElementById("session-state");
       if (state && state.dataset.unsaved === "false" && state.textContent.trim()) {
@@ -79,15 +79,16 @@
   });
 })();
 
-// "Send to column N only" is a Run of one column: usable exactly when Run is.
-function sendOnlyFollowsRun() {
+// A column's actions ("Send to column N only", Keep, Close: data-idle) are
+// usable exactly when Run is: none of them may act while an answer streams.
+function idleButtonsFollowRun() {
   const run = document.getElementById("run");
-  for (const button of document.querySelectorAll("button[data-send-only]")) {
+  for (const button of document.querySelectorAll("button[data-idle]")) {
     button.disabled = !run || run.disabled;
   }
 }
-document.addEventListener("htmx:wsAfterMessage", sendOnlyFollowsRun);
-document.addEventListener("htmx:afterSettle", sendOnlyFollowsRun);
+document.addEventListener("htmx:wsAfterMessage", idleButtonsFollowRun);
+document.addEventListener("htmx:afterSettle", idleButtonsFollowRun);
 
 // Compare's figures table stays open (or folded) as the person left it when a
 // run's end redraws it.

@@ -51,6 +51,9 @@ def build_body(
             params[name] = check_value(props[name], value)
         except ParameterError as exc:
             errors[name] = f"{props[name].get('title', name)} {exc}"
+    if "top_logprobs" in params and params.get("logprobs") is not True:
+        # OpenAI and llama.cpp refuse it (400): said here, before anything is sent.
+        errors["top_logprobs"] = f"{props['top_logprobs'].get('title')} needs Log probabilities on"
     if system_role not in SYSTEM_ROLES:
         errors["system_role"] = "must be system or developer"
     convo = [{"role": system_role, "content": system_prompt}] if system_prompt else []

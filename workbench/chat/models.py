@@ -281,14 +281,28 @@ class Draft(models.Model):
         draft._store()
         return draft
 
+    def _take_panel(self, panel: Panel | None, revision: int | None) -> None:
+        """A column action keeps its page's panel first, unless the page (at
+        ``revision``) is older than the columns it shows: then Close or Keep could
+        hit another column than the one pressed (another tab closed one), and
+        nothing is changed."""
+        if revision is not None and revision < self.revision:
+            raise RefusedChange(
+                "This page is out of date (another tab changed the conversation): "
+                "nothing was changed. Reload the page."
+            )
+        if panel is not None:
+            self._apply(panel)
+
     @classmethod
     @transaction.atomic
-    def add_column(cls, browser: str, from_index: int, panel: Panel | None = None) -> "Draft":
+    def add_column(
+        cls, browser: str, from_index: int, panel: Panel | None = None, revision: int | None = None
+    ) -> "Draft":
         """Compare: one more column, a copy of column ``from_index`` (model,
         parameters, system prompt and history), placed after the others."""
         draft = cls._locked(browser)
-        if panel is not None:
-            draft._apply(panel)
+        draft._take_panel(panel, revision)
         draft._idle()
         if len(draft.columns) >= MAX_COLUMNS:
             raise RefusedChange(f"A comparison holds at most {MAX_COLUMNS} columns.")
@@ -301,11 +315,12 @@ class Draft(models.Model):
 
     @classmethod
     @transaction.atomic
-    def close_column(cls, browser: str, index: int, panel: Panel | None = None) -> "Draft":
+    def close_column(
+        cls, browser: str, index: int, panel: Panel | None = None, revision: int | None = None
+    ) -> "Draft":
         """Take column ``index`` out of the comparison (its answers go with it)."""
         draft = cls._locked(browser)
-        if panel is not None:
-            draft._apply(panel)
+        draft._take_panel(panel, revision)
         draft._idle()
         if len(draft.columns) < 2:
             raise RefusedChange("The last column cannot be closed.")
@@ -318,12 +333,13 @@ class Draft(models.Model):
 
     @classmethod
     @transaction.atomic
-    def keep_column(cls, browser: str, index: int, panel: Panel | None = None) -> "Draft":
+    def keep_column(
+        cls, browser: str, index: int, panel: Panel | None = None, revision: int | None = None
+    ) -> "Draft":
         """Keep this one: column ``index``'s turns become every column's history
         (each column keeps its own model, parameters and system prompt)."""
         draft = cls._locked(browser)
-        if panel is not None:
-            draft._apply(panel)
+        draft._take_panel(panel, revision)
         draft._idle()
         if not 0 <= index < len(draft.columns):
             raise RefusedChange("That column no longer exists; reload the page.")
