@@ -21,3 +21,7 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 # long answer does not make its draft (saved on every change) megabytes long.
 LOGPROB_TOKENS = 4096
 LOGPROB_ALTERNATIVES = 5
+# Tool calls kept with an answer, and the characters of each call's arguments:
+# an upstream that streams calls without end cannot grow a draft without end.
+TOOL_CALLS = 128
+TOOL_ARGUMENTS = MAX_TEXT
