@@ -429,8 +429,7 @@ BROKEN = [
     ),
     (
         changed(lambda d: d["columns"][0]["messages"].append(turn("tool", "b"))),
-        "columns[0].messages[2]: is a tool result without the tool_call_id of the call it "
-        "answers",
+        "columns[0].messages[2]: is a tool result without the tool_call_id of the call it answers",
     ),
     (
         changed(lambda d: d["columns"][0]["messages"][0].update(status="streaming")),
