@@ -17,6 +17,7 @@ from workbench.chat.forms import PanelForm
 from workbench.chat.models import Draft
 from workbench.library import exchange
 from workbench.library.models import Session
+from workbench.limits import TOOL_ARGUMENTS, TOOL_CALLS
 from workbench.relay import frames
 from workbench.relay.runs import Reply
 from workbench.snippets.importing import parse_pasted
@@ -247,3 +248,15 @@ def test_a_session_file_keeps_calls_and_results():
     read = exchange.read_file(exchange.export_text(session).encode())
     turns = read.sessions[0].columns[0]["messages"]
     assert turns[1]["tool_calls"] == [CALL] and turns[2]["tool_call_id"] == "call_1"
+
+
+def test_calls_without_end_are_kept_within_bounds():
+    reply = Reply()
+    piece = {"function": {"name": "f", "arguments": "x" * 1000}}
+    for i in range(300):  # 300 calls of 1,000 characters each
+        reply.read({"choices": [{"delta": {"tool_calls": [{**piece, "index": i}]}}]})
+    calls = reply.tool_calls.calls()
+    assert len(calls) == TOOL_CALLS
+    assert sum(len(c["function"]["arguments"]) for c in calls) == TOOL_ARGUMENTS
+    frame = frames.tool_calls("r1", calls)
+    assert len(frame.encode()) < 1024 * 1024  # one frame a page can take

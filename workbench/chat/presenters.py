@@ -148,14 +148,18 @@ def token_view(logprobs: list[list[Any]]) -> list[dict[str, Any]]:
     return tokens
 
 
+PRETTY_ARGUMENTS = 10_000  # characters of a call's arguments shown indented, at most
+
+
 def tool_call_views(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """An answer's tool calls as shown: name, id and arguments (indented, if they
     are JSON; as the model wrote them, if not)."""
     views = []
     for call in calls:
         arguments = call["function"]["arguments"]
-        with contextlib.suppress(TextError):  # guarded: a model's text may be anything
-            arguments = json.dumps(parse_json(arguments), indent=2, ensure_ascii=False)
+        if len(arguments) <= PRETTY_ARGUMENTS:  # indenting a long one could multiply it
+            with contextlib.suppress(TextError):  # guarded: a model's text may be anything
+                arguments = json.dumps(parse_json(arguments), indent=2, ensure_ascii=False)
         views.append({"id": call["id"], "name": call["function"]["name"], "arguments": arguments})
     return views
 

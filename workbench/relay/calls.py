@@ -19,6 +19,7 @@ from workbench.text import repair
 class ToolCalls:
     def __init__(self) -> None:
         self._calls: dict[int, dict[str, Any]] = {}  # by the upstream's index
+        self._room = TOOL_ARGUMENTS  # characters of arguments still kept
         self.changed = False  # since the pages were last sent them
 
     def take(self, pieces: Any) -> bool:
@@ -43,8 +44,9 @@ class ToolCalls:
             if isinstance(arguments, dict):  # some servers send the object itself
                 arguments = json.dumps(arguments, ensure_ascii=False)
             if isinstance(arguments, str) and arguments:
-                room = TOOL_ARGUMENTS - len(call["arguments"])
-                call["arguments"] += repair(arguments[: max(room, 0)])
+                kept = arguments[: self._room]
+                self._room -= len(kept)
+                call["arguments"] += repair(kept)
             taken = True
         self.changed = self.changed or taken
         return taken
