@@ -33,3 +33,12 @@ def test_the_meter_follows_the_message_and_shows_a_priced_models_cost(audited_pa
     expect(meter).to_contain_text("answer at most $")
     expect(meter).to_contain_text("of the 1047576-token context")
     assert_none({"the meter, priced": violations(page)})
+
+
+def test_the_meter_asks_once_and_is_not_a_first_action(page: Page, fake):
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/workbench/meter" in r.url else None)
+    page.goto("/workbench?model=gpt-4.1")  # a link's model: shown, not stored yet
+    page.wait_for_load_state("networkidle")  # a meter that asked again and again never idles
+    assert len(asked) == 1 and "model=gpt-4.1" in asked[0]
+    expect(page.locator("#preselected")).to_contain_text("chosen by the link")

@@ -70,3 +70,14 @@ def test_an_autosave_and_a_change_to_the_conversation_ask_the_meter_again():
     assert "meter" in json.loads(saved.headers["HX-Trigger"])
     cleared = client.post("/workbench/clear")
     assert "meter" in json.loads(cleared.headers["HX-Trigger"])
+
+
+def test_a_model_a_link_chose_is_measured_before_it_is_stored():
+    client = Client()
+    put_messages(client, message("user", "hi"))
+    assert "no prices in the catalog" in shown(client)
+    html = client.get("/workbench/meter", {"column": "0", "model": "gpt-4.1"}).content.decode()
+    assert "answer at most $" in html
+    assert stored(client).column().model_id == "fake-chat"  # asking stores nothing
+    unknown = client.get("/workbench/meter", {"column": "0", "model": "nope"}).content.decode()
+    assert "no prices in the catalog" in unknown

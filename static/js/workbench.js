@@ -128,6 +128,7 @@ document.addEventListener("htmx:afterSettle", sendOnlyFollowsRun);
 // longer says it, so a reload does not pre-select it again.
 (function () {
   function settle(event) {
+    if (event.detail.elt?.hasAttribute?.("data-passive")) return; // the page asking, not the person
     const form = document.getElementById("workbench-form");
     if (!form || !form.hasAttribute("data-preselected")) return;
     form.removeAttribute("data-preselected");

@@ -255,9 +255,13 @@ def meter(request: HttpRequest) -> HttpResponse:
     edits (asked for when the page loads, after an autosave, a change to the
     conversation, or a run's end)."""
     draft = Draft.of(request.browser)
-    index = draft.column_index(_number(request.GET.get("column")))
-    measured = measure(draft.column(index), draft.pending) if draft.columns else None
-    return render(request, PAGE + "#meter", {"meter": measured})
+    if not draft.columns:
+        return render(request, PAGE + "#meter-text", {"meter": None})
+    column = draft.column(draft.column_index(_number(request.GET.get("column"))))
+    shown = request.GET.get("model", "")  # a model a link chose, not stored yet
+    if shown != column.model_id and get_catalog().get(shown) is not None:
+        column.switch_model(shown)
+    return render(request, PAGE + "#meter-text", {"meter": measure(column, draft.pending)})
 
 
 @require_POST
