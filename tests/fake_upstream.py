@@ -14,6 +14,11 @@ is set over HTTP, so a test in another process can script it:
 - A request with ``"logprobs": true`` gets each token's log probability (the
   i-th token's probability is 1, 1/2, 1/4, 1/8, 1/16 in turn) and, with
   ``top_logprobs``, one alternative ``alt<i>``.
+- ``tool_call`` (``{"name": ..., "arguments": ...}``, arguments as JSON text):
+  answer with that tool call instead of text, unless the conversation already
+  ends with a tool result. Streamed, its arguments come in pieces of
+  TOOL_PIECE characters (``delta.tool_calls``, as OpenAI sends them), then
+  finish_reason "tool_calls"; not streamed, as ``message.tool_calls``.
 - A user message holding ``[fault=<name>]`` sets the fault for that request
   alone, so concurrent runs (bench/faults.py) can each meet their own fault.
 - ``GET /_control/requests``: every chat request received: its body, its
@@ -82,7 +87,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "models": {},
     "listing": [],
     "listing_fault": None,
+    "tool_call": None,
 }
+TOOL_PIECE = 4  # characters of a tool call's arguments per streamed delta
+TOOL_CALL_ID = "call_fake_1"
 LISTING_FAULTS = {
     None,
     "http_500",  # a server error with an OpenAI-style error body
@@ -199,9 +207,11 @@ class FakeUpstream:
                 await self.stream(send, record, cfg)
             else:
                 await asyncio.sleep(cfg["ttft"])
-                await respond(
-                    send, 200, completion(record["body"], tokens(cfg), fault, cfg["reasoning"])
-                )
+                reply = completion(record["body"], tokens(cfg), fault, cfg["reasoning"])
+                if call := tool_call_of(record["body"], cfg):
+                    message = {"role": "assistant", "content": None, "tool_calls": [call]}
+                    reply["choices"][0].update(message=message, finish_reason="tool_calls")
+                await respond(send, 200, reply)
             record["completed"] = record["disconnected_at"] is None
         finally:
             watcher.cancel()
@@ -234,6 +244,15 @@ class FakeUpstream:
             return await send({"type": "http.response.body", "body": b"", "more_body": False})
         words = [] if fault == "empty" else tokens(cfg)
         model = record["body"].get("model", "fake")
+        if call := tool_call_of(record["body"], cfg):
+            for delta in tool_call_deltas(call):
+                if not await event(json.dumps(chunk(model, delta))):
+                    return
+                if cfg["rate"]:
+                    await asyncio.sleep(1 / cfg["rate"])
+            await event(json.dumps(chunk(model, {}, finish="tool_calls")))
+            await event("[DONE]")
+            return await send({"type": "http.response.body", "body": b"", "more_body": False})
         for word in split_words(cfg["reasoning"]) if cfg["reasoning"] else []:
             if not await event(json.dumps(chunk(model, {"reasoning_content": word}))):
                 return
@@ -295,6 +314,27 @@ def request_fault(body: dict[str, Any]) -> str | None:
         if m.get("role") == "user" and (found := FAULT_TAG.search(str(m.get("content")))):
             return found.group(1) if found.group(1) in FAULTS else None
     return None
+
+
+def tool_call_of(body: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any] | None:
+    """The scripted tool call, unless the conversation ends with a tool's result."""
+    spec = cfg.get("tool_call")
+    turns = body.get("messages") or [{}]
+    if not spec or turns[-1].get("role") == "tool":
+        return None
+    function = {"name": spec["name"], "arguments": spec.get("arguments", "{}")}
+    return {"id": TOOL_CALL_ID, "type": "function", "function": function}
+
+
+def tool_call_deltas(call: dict[str, Any]) -> list[dict[str, Any]]:
+    """A call as OpenAI streams it: id and name first, then the arguments in pieces."""
+    name, arguments = call["function"]["name"], call["function"]["arguments"]
+    first = {"index": 0, "id": call["id"], "type": "function"}
+    deltas = [{"tool_calls": [{**first, "function": {"name": name, "arguments": ""}}]}]
+    for i in range(0, len(arguments), TOOL_PIECE):
+        piece = {"index": 0, "function": {"arguments": arguments[i : i + TOOL_PIECE]}}
+        deltas.append({"tool_calls": [piece]})
+    return deltas
 
 
 def tokens(cfg: dict[str, Any]) -> list[str]:

@@ -64,7 +64,8 @@ display_name = "Fake Cut"
 id = "fake-chat"
 provider = "fake"
 display_name = "Fake Chat"
-capabilities = {{ input = ["text"], output = ["text", "json"] }}  # takes response_format
+# takes response_format, tools and tool_choice
+capabilities = {{ input = ["text"], output = ["text", "json", "tools"] }}
 context_length = 4096
 
 # Three more models of the fake upstream, for comparisons (each scripted by its id).
@@ -89,7 +90,7 @@ display_name = "Fake Compare 3"
 id = "fake-keyed"
 provider = "fakekeyed"
 display_name = "Fake Keyed"
-capabilities = {{ input = ["text"], output = ["text", "json"] }}
+capabilities = {{ input = ["text"], output = ["text", "json", "tools"] }}
 
 [[models]]
 id = "fake-deadline"

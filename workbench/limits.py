@@ -21,3 +21,9 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 # long answer does not make its draft (saved on every change) megabytes long.
 LOGPROB_TOKENS = 4096
 LOGPROB_ALTERNATIVES = 5
+# Tool calls kept with an answer, and the characters of all their arguments: an
+# upstream that streams calls without end cannot grow a draft without end, and
+# the block of calls, sent whole while they stream, stays one frame (6 bytes a
+# character escaped, far under a MiB).
+TOOL_CALLS = 128
+TOOL_ARGUMENTS = 50_000

@@ -246,3 +246,61 @@ document.addEventListener("change", (event) => {
   fill(picker.dataset.schemaBox, option.dataset.schema);
   picker.value = "";
 });
+
+// Tools: "Add function" puts a function (name, description, parameters as JSON
+// Schema) at the end of the Tools list, which is what is sent and autosaved; the
+// server checks the list. An example fills the form; the form itself is not sent.
+(function () {
+  const partsOf = (form) => {
+    const parts = {};
+    form.querySelectorAll("[data-part]").forEach((el) => { parts[el.dataset.part] = el; });
+    return parts;
+  };
+  document.addEventListener("change", (event) => {
+    const picker = event.target.closest("select[data-tool-examples]");
+    if (!picker || !picker.value) return;
+    const tool = JSON.parse(picker.selectedOptions[0].dataset.tool).function;
+    const parts = partsOf(picker.closest("[data-add-tool]"));
+    parts.name.value = tool.name;
+    parts.description.value = tool.description || "";
+    parts.parameters.value = JSON.stringify(tool.parameters || {}, null, 2);
+    picker.value = "";
+  });
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-add-tool-button]");
+    if (!button) return;
+    const form = button.closest("[data-add-tool]");
+    const said = form.querySelector("[data-add-tool-said]");
+    const parts = partsOf(form);
+    const box = document.getElementById(form.dataset.toolsBox);
+    let tools, parameters;
+    try {
+      tools = box.value.trim() ? JSON.parse(box.value) : [];
+      if (!Array.isArray(tools)) throw new Error("not a list");
+    } catch (e) {
+      said.textContent = "The Tools list is not a JSON list: fix it first.";
+      return;
+    }
+    try {
+      parameters = parts.parameters.value.trim() ? JSON.parse(parts.parameters.value) : undefined;
+    } catch (e) {
+      said.textContent = "The function's parameters are not valid JSON.";
+      return;
+    }
+    const name = parts.name.value.trim();
+    if (!name) {
+      said.textContent = "Name the function first.";
+      parts.name.focus();
+      return;
+    }
+    const fn = { name: name };
+    if (parts.description.value.trim()) fn.description = parts.description.value.trim();
+    if (parameters !== undefined) fn.parameters = parameters;
+    tools.push({ type: "function", function: fn });
+    box.value = JSON.stringify(tools, null, 2);
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    said.textContent = `Added ${name} to Tools.`;
+    parts.name.value = "";
+    parts.description.value = "";
+  });
+})();

@@ -25,6 +25,7 @@ from workbench.catalog.schema import (
     PARAMETER_TYPES,
     ParameterError,
     check_value,
+    json_valued,
     standard_schema,
     with_logprobs,
 )
@@ -195,7 +196,11 @@ def _is_number(value: Any) -> bool:
 
 def _property_problem(prop: Any) -> str | None:
     """What in a schema property would make a page fail later, or None."""
-    if not isinstance(prop, dict) or prop.get("type") not in PARAMETER_TYPES:
+    kinds = prop.get("type") if isinstance(prop, dict) else None
+    kinds = kinds if isinstance(kinds, list) and kinds else [kinds]  # or a list of types
+    if not isinstance(prop, dict) or not all(
+        isinstance(k, str) and k in PARAMETER_TYPES for k in kinds
+    ):
         return f"type must be {', '.join(sorted(PARAMETER_TYPES))}"
     for key in ("minimum", "maximum", "x-order"):
         if key in prop and not _is_number(prop[key]):
@@ -207,7 +212,7 @@ def _property_problem(prop: Any) -> str | None:
         return "maxItems must be a whole number, 0 or more"
     if not isinstance(prop.get("enum", []), list) or not isinstance(prop.get("examples", []), list):
         return "enum and examples must be arrays"
-    if prop["type"] == "object" and (found := schema_problem(prop)):
+    if json_valued(prop) and (found := schema_problem(prop)):
         return f"is not a JSON Schema: {found}"  # it is the schema its values are checked by
     # Each value the schema offers must be one it accepts (the page shows and sends them).
     free = {k: v for k, v in prop.items() if k != "enum"}
@@ -261,17 +266,19 @@ def _parse_model(data: Any, path: Path | str, index: int, providers: dict) -> Mo
     ):
         raise CatalogError(path, entry, "pricing", "costs must be numbers")
     schema = fields.pop("json_request_schema", None)
-    # A model whose output includes "json" takes response_format (structured output).
-    json_output = "json" in (caps or {}).get("output", [])
+    # A model whose output includes "json" takes response_format (structured output),
+    # one whose output includes "tools" takes tools and tool_choice.
+    output = (caps or {}).get("output", [])
+    kinds = {"json_output": "json" in output, "tool_calls": "tools" in output}
     if schema is None:
-        schema = standard_schema(json_output=json_output)
+        schema = standard_schema(**kinds)
     elif "extends" in schema:
         # A schema may add provider-specific fields to the standard one.
         extra = schema["extends"] == "standard" and schema.get("properties", {})
         if not isinstance(extra, dict):
             raise CatalogError(path, entry, "json_request_schema.extends", "must be 'standard'")
         schema = {
-            **standard_schema(extra, json_output=json_output),
+            **standard_schema(extra, **kinds),
             "basic": schema.get("basic", standard_schema()["basic"]),
         }
     if providers[fields["provider"]].logprobs:

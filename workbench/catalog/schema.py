@@ -9,7 +9,7 @@ comes from.
 import math
 from typing import Any
 
-from workbench.catalog import structured
+from workbench.catalog import structured, tools
 from workbench.text import TextError, parse_json
 
 PARAMETER_TYPES = {"number", "integer", "boolean", "string", "array", "object"}
@@ -22,7 +22,7 @@ _MESSAGES = {
     "type": "array",
     "title": "Messages",
     "description": "The conversation so far: objects with a role (system, developer, "
-    "user or assistant) and content.",
+    "user, assistant or tool) and content.",
 }
 _STANDARD_PROPERTIES: dict[str, dict[str, Any]] = {
     "temperature": {
@@ -125,17 +125,24 @@ _LOGPROBS: dict[str, dict[str, Any]] = {
 
 
 def standard_schema(
-    extra: dict[str, dict[str, Any]] | None = None, *, json_output: bool = False
+    extra: dict[str, dict[str, Any]] | None = None,
+    *,
+    json_output: bool = False,
+    tool_calls: bool = False,
 ) -> dict[str, Any]:
     """The standard chat-completions schema, plus a provider's own extras.
 
     ``json_output``: the model can answer in JSON (its capabilities say so), so
-    the schema has ``response_format`` too; not every OpenAI-compatible server
-    takes it, and one that does not may refuse the whole request.
+    the schema has ``response_format`` too; ``tool_calls``: it can call tools, so
+    ``tools`` and ``tool_choice``. Not every OpenAI-compatible server takes
+    these, and one that does not may refuse the whole request.
     """
     properties = {"model": _MODEL, "messages": _MESSAGES, **_STANDARD_PROPERTIES}
     if json_output:
         properties["response_format"] = structured.RESPONSE_FORMAT
+    if tool_calls:
+        properties["tools"] = tools.TOOLS
+        properties["tool_choice"] = tools.TOOL_CHOICE
     properties.update(extra or {})
     return {
         "type": "object",
@@ -151,6 +158,19 @@ def with_logprobs(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "properties": properties}
 
 
+def json_valued(prop: dict[str, Any]) -> bool:
+    """Whether a property's value is JSON beyond a number, text or list of texts
+    (response_format, tools, tool_choice): the property is then JSON Schema for
+    its value, and checked as such."""
+    kind = prop.get("type")
+    items = prop.get("items")
+    return (
+        kind == "object"
+        or isinstance(kind, list)
+        or (kind == "array" and isinstance(items, dict) and items.get("type") != "string")
+    )
+
+
 class ParameterError(ValueError):
     """A value the schema refuses; the message is shown beside the field."""
 
@@ -158,7 +178,12 @@ class ParameterError(ValueError):
 def check_value(prop: dict[str, Any], value: Any) -> Any:
     """Return ``value`` if it fits ``prop``, else raise ParameterError saying why."""
     kind = prop.get("type")
-    if kind == "boolean":
+    if json_valued(prop):
+        if kind == "object" and not isinstance(value, dict):
+            raise ParameterError("must be a JSON object")
+        if found := structured.problem(prop, value):
+            raise ParameterError(f"is not valid: {found}")
+    elif kind == "boolean":
         if not isinstance(value, bool):
             raise ParameterError("must be true or false")
     elif kind in ("number", "integer"):
@@ -184,12 +209,6 @@ def check_value(prop: dict[str, Any], value: Any) -> Any:
             raise ParameterError("must be a list of text values")
         if "maxItems" in prop and len(value) > prop["maxItems"]:
             raise ParameterError(f"takes at most {prop['maxItems']} values")
-    elif kind == "object":
-        # The property is JSON Schema for its value (response_format's is).
-        if not isinstance(value, dict):
-            raise ParameterError("must be a JSON object")
-        if found := structured.problem(prop, value):
-            raise ParameterError(f"is not valid: {found}")
     if "enum" in prop and value not in prop["enum"]:
         choices = ", ".join(str(c) for c in prop["enum"])
         raise ParameterError(f"must be one of: {choices}")
@@ -203,7 +222,7 @@ def parse_form_value(prop: dict[str, Any], raw: str) -> Any:
     """
     kind = prop.get("type")
     text = raw.strip()
-    if kind == "object":
+    if json_valued(prop):
         if text == "":
             return None
         try:

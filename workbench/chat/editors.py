@@ -1,5 +1,6 @@
 """Controls of the panel beyond Django's own: a checkbox that says it was shown,
-and the editor for ``response_format`` (one parameter, several controls).
+and the editors for ``response_format`` and ``tool_choice`` (one parameter,
+several controls).
 
 A form field holds one value, but a response format is chosen in parts (a
 kind; for json_schema a name, description, strict, and the schema as JSON
@@ -15,6 +16,7 @@ from django import forms
 
 from workbench.catalog.schema import ParameterError, check_value
 from workbench.catalog.structured import EXAMPLES
+from workbench.catalog.tools import CHOICES
 from workbench.snippets.generate import json_text
 from workbench.text import TextError, parse_json
 
@@ -115,3 +117,54 @@ class ResponseFormatField(forms.MultiValueField):
             return parse_json(text)
         except TextError as exc:
             raise forms.ValidationError(f"The schema {exc}.") from None
+
+
+TOOL_CHOICES = [
+    ("", "Default (auto when there are tools)"),
+    *((c, c) for c in CHOICES),
+    ("function", "function: this one"),
+]
+
+
+class ToolChoiceWidget(forms.MultiWidget):
+    template_name = "chat/widgets/tool_choice.html"
+
+    def __init__(self) -> None:
+        name = forms.TextInput(attrs={"maxlength": 64, "autocomplete": "off"})
+        super().__init__({"kind": forms.Select(choices=TOOL_CHOICES), "name": name})
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, dict):
+            return ["function", (value.get("function") or {}).get("name", "")]
+        return [value or "", ""]
+
+
+class ToolChoiceField(forms.MultiValueField):
+    """``tool_choice`` from its editor: None (not sent), none, auto, required, or
+    ``{"type": "function", "function": {"name": ...}}`` for the function named."""
+
+    def __init__(self, prop: dict[str, Any], **kwargs: Any):
+        self.prop = prop
+        super().__init__(
+            (forms.CharField(required=False), forms.CharField(required=False)),
+            require_all_fields=False,
+            required=False,
+            label=prop.get("title"),
+            widget=ToolChoiceWidget(),
+            template_name="chat/_tool_choice.html",
+            **kwargs,
+        )
+
+    def compress(self, data_list: list[Any]) -> Any:
+        kind, name = data_list or ["", ""]
+        if not kind:
+            return None
+        value: Any = kind
+        if kind == "function":
+            if not name.strip():
+                raise forms.ValidationError("Name the function the model must call.")
+            value = {"type": "function", "function": {"name": name.strip()}}
+        try:
+            return check_value(self.prop, value)
+        except ParameterError as exc:
+            raise forms.ValidationError(f"{self.label} {exc}.") from None

@@ -14,9 +14,10 @@ from django.utils.datastructures import MultiValueDict
 from workbench.catalog.entries import Model
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import ROLES, SYSTEM_ROLES
-from workbench.catalog.schema import ParameterError, parse_form_value
+from workbench.catalog.schema import ParameterError, json_valued, parse_form_value
+from workbench.catalog.tools import EXAMPLES as TOOL_EXAMPLES
 from workbench.chat.conversation import Column
-from workbench.chat.editors import ResponseFormatField, ShownCheckbox
+from workbench.chat.editors import ResponseFormatField, ShownCheckbox, ToolChoiceField
 from workbench.chat.models import MAX_COLUMNS, Panel
 from workbench.limits import MAX_TEXT
 from workbench.snippets.generate import json_text
@@ -87,10 +88,10 @@ class SchemaField(forms.Field):
             attrs = {"step": step(prop)}
             attrs.update({k[:3]: prop[k] for k in ("minimum", "maximum") if k in prop})
             widget = forms.NumberInput(attrs=attrs)
+        elif json_valued(prop):
+            widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "code"})
         elif kind == "array":
             widget = forms.Textarea(attrs={"rows": 2, "placeholder": "One per line"})
-        elif kind == "object":
-            widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "code"})
         else:
             widget = forms.TextInput()
         super().__init__(
@@ -111,10 +112,10 @@ class SchemaField(forms.Field):
             raise forms.ValidationError(f"{self.label} {exc}.") from None
 
     def prepare_value(self, value: Any) -> Any:
+        if json_valued(self.prop) and isinstance(value, dict | list):
+            return json_text(value)
         if self.prop.get("type") == "array" and isinstance(value, list):
             return "\n".join(value)
-        if self.prop.get("type") == "object" and isinstance(value, dict):
-            return json_text(value)
         return value
 
     @property
@@ -145,11 +146,31 @@ class SchemaField(forms.Field):
         return {"min": prop["minimum"], "max": prop["maximum"], "step": step(prop), "rest": rest}
 
 
+class ToolsField(SchemaField):
+    """``tools`` as the JSON list sent, with a small form beside it that adds a
+    function to the list (name, description, parameters: static/js/workbench.js)."""
+
+    def __init__(self, prop: dict[str, Any]):
+        super().__init__(prop)
+        self.template_name = "chat/_tools.html"
+        self.widget.attrs["rows"] = 8
+
+    def get_bound_field(self, form: forms.Form, field_name: str) -> forms.BoundField:
+        bound = super().get_bound_field(form, field_name)
+        bound.examples = [(label, json_text(tool)) for label, tool in TOOL_EXAMPLES]  # type: ignore[attr-defined]
+        return bound
+
+
+EDITORS: dict[str, Any] = {
+    "response_format": ResponseFormatField,
+    "tools": ToolsField,
+    "tool_choice": ToolChoiceField,
+}
+
+
 def field_for(prop: dict[str, Any]) -> forms.Field:
     """The panel's field for a schema property: its own editor where it names one."""
-    if prop.get("x-editor") == "response_format":
-        return ResponseFormatField(prop)
-    return SchemaField(prop)
+    return EDITORS.get(prop.get("x-editor", ""), SchemaField)(prop)
 
 
 class PanelForm(forms.Form):
@@ -265,6 +286,17 @@ class PanelForm(forms.Form):
 class MessageForm(forms.Form):
     role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
     content = long_text("The text", rows=4)
+
+
+class ToolResultForm(forms.Form):
+    """What a tool returned, as the person writes it (often JSON; any text is sent)."""
+
+    content = long_text("The tool result")
+
+    def clean_content(self) -> str:
+        if not self.cleaned_data["content"].strip():
+            raise forms.ValidationError("Write the tool's result first.")
+        return self.cleaned_data["content"]
 
 
 class DiffForm(forms.Form):

@@ -478,12 +478,14 @@ class Draft(models.Model):
             answer["reasoning"] = outcome.reasoning
         if outcome.logprobs:
             answer["logprobs"] = outcome.logprobs
+        if outcome.tool_calls:
+            answer["tool_calls"] = outcome.tool_calls
         if asks_for_json(response_format):  # how it is shown, if rendered again
             answer["response_format"] = response_format
         if html:
             answer["html"], answer["html_version"] = html, RENDERER_VERSION
         index = column.find_run(run_id)
-        if failed_before_text(outcome.status, outcome.text):
+        if failed_before_text(outcome.status, outcome.text, outcome.tool_calls):
             if index is not None:
                 del column.messages[index]
             index = len(column.messages) if index is None else index
@@ -633,6 +635,24 @@ class Draft(models.Model):
         draft._store()
         return draft
 
+    @classmethod
+    @transaction.atomic
+    def add_tool_result(cls, browser: str, message_id: str, call: int, content: str) -> "Draft":
+        """The result of an answer's ``call``-th tool call, as a ``tool`` turn after the
+        answer (and after the results already added to it), for the next Run to send."""
+        draft = cls._locked(browser)
+        where, column, index = draft._editable(message_id)
+        calls = column.messages[index].get("tool_calls") or []
+        if not 0 <= call < len(calls):
+            raise RefusedChange("That tool call no longer exists; reload the page.")
+        after = index + 1
+        while after < len(column.messages) and column.messages[after]["role"] == "tool":
+            after += 1
+        column.messages.insert(after, message("tool", content, tool_call_id=calls[call]["id"]))
+        draft._put(where, column)
+        draft._store()
+        return draft
+
     def _idle(self) -> None:
         """Refuse a change of the whole conversation while an answer streams in it."""
         self._reap()
@@ -704,6 +724,7 @@ class Outcome:
     figures: dict[str, Any] = field(default_factory=dict)
     reasoning: str = ""  # a reasoning model's, kept apart from the answer
     logprobs: list[list[Any]] = field(default_factory=list)  # see relay.runs.Reply
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # see relay.calls
 
 
 class RunQuerySet(models.QuerySet):

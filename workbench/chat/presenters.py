@@ -4,6 +4,7 @@ Kept apart from the views because the relay renders the same fragments (a
 finished answer, an error) from outside any request.
 """
 
+import contextlib
 import json
 import math
 from typing import Any
@@ -21,6 +22,7 @@ from workbench.chat.models import MAX_COLUMNS, Draft
 from workbench.chat.standings import standings
 from workbench.limits import MAX_FRAME_BYTES
 from workbench.snippets.render import render_snippets
+from workbench.text import TextError, parse_json
 
 
 def model_groups() -> dict[str, list[tuple[Model, str | None]]]:
@@ -87,7 +89,7 @@ def column_view(
         "index": index,
         "number": index + 1,
         "model": column.model,
-        "messages": [message_view(i, m, texts) for i, m in enumerate(column.messages)],
+        "messages": message_views(column.messages, texts),
         "conversation_id": conversation_id(index),
         "active_run": streaming,
     }
@@ -113,7 +115,7 @@ def conversation_view(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "column": column,
                 # as they are sent (true, not Python's True)
                 "parameters": {k: json.dumps(v) for k, v in column.parameters.items()},
-                "messages": [message_view(i, m) for i, m in enumerate(column.messages)],
+                "messages": message_views(column.messages),
             }
         )
     return views
@@ -146,6 +148,36 @@ def token_view(logprobs: list[list[Any]]) -> list[dict[str, Any]]:
     return tokens
 
 
+PRETTY_ARGUMENTS = 10_000  # characters of a call's arguments shown indented, at most
+
+
+def tool_call_views(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An answer's tool calls as shown: name, id and arguments (indented, if they
+    are JSON; as the model wrote them, if not)."""
+    views = []
+    for call in calls:
+        arguments = call["function"]["arguments"]
+        if len(arguments) <= PRETTY_ARGUMENTS:  # indenting a long one could multiply it
+            with contextlib.suppress(TextError):  # guarded: a model's text may be anything
+                arguments = json.dumps(parse_json(arguments), indent=2, ensure_ascii=False)
+        views.append({"id": call["id"], "name": call["function"]["name"], "arguments": arguments})
+    return views
+
+
+def message_views(messages: list[Message], live: dict[str, str] | None = None) -> list[dict]:
+    """A conversation's messages as shown: a tool result names the call it answers,
+    and a call already answered offers no second Add result."""
+    names = {c["id"]: c["function"]["name"] for m in messages for c in m.get("tool_calls", [])}
+    answered = {m.get("tool_call_id") for m in messages if m["role"] == "tool"}
+    views = [message_view(i, m, live) for i, m in enumerate(messages)]
+    for view in views:
+        for call in view["calls"]:
+            call["answered"] = call["id"] in answered
+        if view["role"] == "tool":
+            view["answers"] = names.get(view.get("tool_call_id", ""), "")
+    return views
+
+
 def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> dict[str, Any]:
     if m["role"] == "assistant":
         html = answer_html(m, (live or {}).get(m.get("run", "")))
@@ -164,6 +196,7 @@ def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> 
         # to render is shown as written, and is copied from the page.
         "source": not streaming and not is_plain(m["content"]),
         "tokens": token_view(m.get("logprobs") or []),
+        "calls": tool_call_views(m.get("tool_calls") or []),
     }
 
 

@@ -20,7 +20,7 @@ from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat import undo
 from workbench.chat.diff import diff
-from workbench.chat.forms import DiffForm, MessageForm, PanelForm
+from workbench.chat.forms import DiffForm, MessageForm, PanelForm, ToolResultForm
 from workbench.chat.imported import (
     MODEL_QUESTION,
     ImportReport,
@@ -302,6 +302,20 @@ def message_add(request: HttpRequest) -> HttpResponse:
         return refuse(" ".join(problem))
     revision = form.cleaned_data.get("revision")
     return _conversation_changed(request, Draft.add_message, text, revision, cleared_box=True)
+
+
+@require_POST
+def tool_result(request: HttpRequest, message_id: str, call: int) -> HttpResponse:
+    """Add the result of an answer's tool call; Run then sends it back to the model."""
+    form = ToolResultForm({"content": request.POST.get(f"tool_result-{call}", "")})
+    if not form.is_valid():
+        return refuse(" ".join(e for errs in form.errors.values() for e in errs))
+    content = form.cleaned_data["content"]
+    try:
+        draft = Draft.add_tool_result(request.browser, message_id, call, content)
+    except RefusedChange as exc:
+        return refuse(str(exc))
+    return _changed(request, draft, notice="Tool result added: press Run to continue.")
 
 
 @require_POST

@@ -33,7 +33,8 @@ from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import ROLES, RequestError, accepts, build_body
 from workbench.catalog.schema import ParameterError, check_value
 from workbench.catalog.structured import RESPONSE_FORMAT
-from workbench.chat.conversation import Column, Status, new_id
+from workbench.catalog.tools import message_problem
+from workbench.chat.conversation import TOOL_FIELDS, Column, Status, new_id
 from workbench.library.forms import RenameForm
 from workbench.library.models import Session, default_title, shorten
 from workbench.limits import LOGPROB_ALTERNATIVES, LOGPROB_TOKENS, MAX_IMPORT_BYTES, MAX_TEXT
@@ -49,6 +50,8 @@ _VERSIONED = re.compile(rf"{re.escape(NAME)}/([1-9][0-9]{{0,8}})")
 MESSAGE_FIELDS = ("id", "role", "content", "status", "error", "figures", "run")
 # An answer's, kept apart from its text: see chat.conversation.Message.
 MESSAGE_FIELDS += ("reasoning", "logprobs", "response_format")
+# An answer's tool calls, and the call a tool turn answers (catalog.tools).
+MESSAGE_FIELDS += ("tool_calls", "tool_call_id")
 # A run's figures (relay.runs), by the JSON types each may hold besides null.
 FIGURES: dict[str, tuple[type, ...]] = {
     "ttft_ms": (int, float),
@@ -337,6 +340,11 @@ def _message(value: Any, path: str, ids: dict[str, int]) -> dict[str, Any]:
         out["reasoning"] = _string(data["reasoning"], f"{path}.reasoning")
     if "logprobs" in data and role == "assistant":
         out["logprobs"] = _logprobs(data["logprobs"], f"{path}.logprobs")
+    for key in TOOL_FIELDS:
+        if key in data:
+            out[key] = data[key]
+    if found := message_problem(out):
+        _refuse(path, found)
     if "response_format" in data:  # the answer is shown as the JSON asked for
         try:
             out["response_format"] = check_value(RESPONSE_FORMAT, data["response_format"])

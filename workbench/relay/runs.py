@@ -33,6 +33,7 @@ from workbench.chat.markdown import render_answer
 from workbench.chat.models import Draft, Outcome, Run
 from workbench.limits import LOGPROB_ALTERNATIVES, LOGPROB_TOKENS
 from workbench.relay import frames, upstream
+from workbench.relay.calls import ToolCalls
 from workbench.text import repair
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class RunStream:
         self.body = body
         self.channel = channel
         self.answer = Pieces()
+        self.reply = Reply()
         self.reasoning = Pieces()  # what a reasoning model streams apart from its answer
         self.direct: set[Send] = set()
         self.remote: set[str] = set()  # channel names of consumers that re-attached
@@ -183,7 +185,10 @@ class RunStream:
     def snapshot(self) -> list[str]:
         """Frames that put the whole answer so far on a page (in pieces, if long);
         what is sent after them follows on."""
-        return frames.snapshot(self.id, self.answer.shown(), self.reasoning.shown())
+        shown = frames.snapshot(self.id, self.answer.shown(), self.reasoning.shown())
+        if self.reply.tool_calls:
+            shown.append(frames.tool_calls(self.id, self.reply.tool_calls.calls()))
+        return shown
 
     async def _attach_remote(self, viewer: str) -> None:
         sent = True
@@ -256,13 +261,17 @@ class RunStream:
             await self._broadcast(html)
         for html in frames.text(self.id, self.answer.unsent()):
             await self._broadcast(html)
+        calls = self.reply.tool_calls
+        if calls.changed:  # the calls so far, in place of those shown
+            calls.changed = False
+            await self._broadcast(frames.tool_calls(self.id, calls.calls()))
 
     async def _read(self) -> Outcome:
         """Read the answer to its end, whatever the upstream sends: every way out
         (done, Stop, an upstream error, a reply of an unexpected shape, the
         deadline) ends in an Outcome with the text so far."""
         started = time.perf_counter()
-        reply = Reply()
+        reply = self.reply
         status, error = Status.DONE, ""
         flusher = asyncio.create_task(self._flusher())
         try:
@@ -273,7 +282,7 @@ class RunStream:
                 async for data in upstream.events(self.provider, self.body):
                     text, reasoning = reply.read(data)
                     new = bool(reasoning) and self.reasoning.take(reasoning)
-                    if (text and self.answer.take(text)) or new:
+                    if (text and self.answer.take(text)) or new or reply.tool_calls.changed:
                         self._wake.set()
         except asyncio.CancelledError:
             status = Status.STOPPED
@@ -300,7 +309,8 @@ class RunStream:
         await self.shown.wait()
         await self._flush()
         text, reasoning = str(self.answer), str(self.reasoning)
-        if status == Status.DONE and not text:
+        calls = reply.tool_calls.calls()
+        if status == Status.DONE and not text and not calls:
             status = Status.ERROR
             error = (
                 "The model returned an empty answer "
@@ -309,7 +319,7 @@ class RunStream:
             if reasoning:
                 error += " It was still reasoning: raise Max tokens to leave room for an answer."
         figures = reply.figures(started, time.perf_counter())
-        return Outcome(text, status, error, figures, reasoning, reply.logprobs)
+        return Outcome(text, status, error, figures, reasoning, reply.logprobs, calls)
 
 
 REASONING_FIELDS = ("reasoning_content", "reasoning")
@@ -325,17 +335,19 @@ class Reply:
         self.usage: dict[str, Any] = {}
         self.finish_reason: str | None = None
         self.logprobs: list[list[Any]] = []  # [token, logprob, [[alternative, logprob], ...]]
+        self.tool_calls = ToolCalls()
 
     def read(self, data: dict[str, Any]) -> tuple[str, str]:
         """The text in one chunk (streamed) or reply (not streamed), and the reasoning
         text beside it (``reasoning_content``, as llama.cpp, vLLM and DeepSeek send
-        it, or ``reasoning``)."""
+        it, or ``reasoning``). Tool calls are gathered in ``tool_calls``."""
         if isinstance(data.get("usage"), dict):
             self.usage = data["usage"]
         choices = data.get("choices") or []
         if not isinstance(choices, list):
             raise upstream.UpstreamError("malformed", "The reply's choices are not a list.")
         text = reasoning = ""
+        called = False
         for choice in choices:
             if not isinstance(choice, dict):
                 raise upstream.UpstreamError("malformed", "A choice in the reply is not an object.")
@@ -345,10 +357,11 @@ class Reply:
                 reasoning += next(
                     (turn[k] for k in REASONING_FIELDS if isinstance(turn.get(k), str)), ""
                 )
+                called = self.tool_calls.take(turn.get("tool_calls")) or called
             if isinstance(choice.get("finish_reason"), str):
                 self.finish_reason = choice["finish_reason"]
             self._read_logprobs(choice.get("logprobs"))
-        if text or reasoning:  # the first token, whichever it is
+        if text or reasoning or called:  # the first token, whichever it is
             self.first = self.first or time.perf_counter()
             self.pieces += 1
         return text, reasoning
