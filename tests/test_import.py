@@ -66,7 +66,7 @@ def test_import_loads_model_prompt_messages_parameters_and_message_box(client, d
         (json.dumps({**BODY, "top_k": 3}), "is not a parameter of Fake Chat"),
         (
             json.dumps({**BODY, "messages": [{"role": "user", "content": [{"type": "text"}]}]}),
-            "must be a list of {role, content} with text content",
+            "has a content part (1) that is neither {type: text, text}",
         ),
     ],
 )

@@ -64,8 +64,8 @@ display_name = "Fake Cut"
 id = "fake-chat"
 provider = "fake"
 display_name = "Fake Chat"
-# takes response_format, tools and tool_choice
-capabilities = {{ input = ["text"], output = ["text", "json", "tools"] }}
+# takes response_format, tools and tool_choice, and images
+capabilities = {{ input = ["text", "image"], output = ["text", "json", "tools"] }}
 context_length = 4096
 
 # Three more models of the fake upstream, for comparisons (each scripted by its id).

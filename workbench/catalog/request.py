@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.catalog.entries import Model, Provider
+from workbench.catalog.images import content_parts, images_problem, takes_images
 from workbench.catalog.schema import ParameterError, check_value
 from workbench.catalog.tools import message_problem
 
@@ -63,6 +64,8 @@ def build_body(
             convo.append(request_message(message))
         except ValueError as exc:
             errors[f"messages[{i}]"] = str(exc)
+    if any(m.get("images") for m in messages) and not takes_images(model):
+        errors["images"] = f"{model.display_name} does not take images: remove them first"
     if not convo:
         errors["messages"] = "Write a message first: the conversation is empty"
     if errors:
@@ -77,15 +80,23 @@ def build_body(
 def request_message(turn: dict[str, Any]) -> dict[str, Any]:
     """A turn as a request carries it: role and content, plus an answer's
     ``tool_calls`` (its content then null when it said nothing, as OpenAI sends
-    it) or a tool result's ``tool_call_id``. Raises ValueError saying what is wrong."""
+    it) or a tool result's ``tool_call_id``; a user turn's ``images`` make its
+    content a list of parts (catalog.images). Raises ValueError saying what is wrong."""
     calls = turn.get("tool_calls")
     content = turn.get("content")
+    images = turn.get("images")
     if turn.get("role") not in ROLES or not (
         isinstance(content, str) or (content is None and calls)
     ):
         raise ValueError(f"needs a role ({', '.join(ROLES)}) and text")
     if found := message_problem(turn):
         raise ValueError(found)
+    if images is not None:
+        if turn["role"] != "user":
+            raise ValueError("has images, which only a user turn may have")
+        if found := images_problem(images):
+            raise ValueError(f"has images that are not valid: {found}")
+        return {"role": "user", "content": content_parts(content, images)}
     out: dict[str, Any] = {"role": turn["role"], "content": (content or None) if calls else content}
     if calls:
         out["tool_calls"] = calls

@@ -13,6 +13,7 @@ from typing import Any, NotRequired, TypedDict
 from django.db import models
 
 from workbench.catalog.entries import Model, Provider
+from workbench.catalog.images import turn_from_parts
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import SYSTEM_ROLES, RequestError, accepts, build_body
 from workbench.limits import MAX_TEXT
@@ -43,6 +44,7 @@ class Message(TypedDict):
     response_format: NotRequired[dict[str, Any]]  # the JSON its run asked for (shown as such)
     tool_calls: NotRequired[list[dict[str, Any]]]  # an answer's calls: {id, type, function}
     tool_call_id: NotRequired[str]  # a tool turn: the call whose result it holds
+    images: NotRequired[list[dict[str, Any]]]  # a user turn's: {url, name} (catalog.images)
 
 
 def new_id() -> str:
@@ -74,12 +76,21 @@ def is_sendable(m: Message) -> bool:
 
 # A turn's fields that go into a request besides role and content (catalog.request).
 TOOL_FIELDS = ("tool_calls", "tool_call_id")
+SENT_FIELDS = (*TOOL_FIELDS, "images")
 
 
 def sent_fields(m: Message | dict[str, Any]) -> dict[str, Any]:
-    """A turn as the request builder takes it: role, content and its tool fields."""
+    """A turn as the request builder takes it: role, content, its tool fields and images."""
     turn = {"role": m.get("role"), "content": m.get("content")}
-    turn.update((k, m[k]) for k in TOOL_FIELDS if k in m)  # type: ignore[literal-required]
+    turn.update((k, m[k]) for k in SENT_FIELDS if k in m)  # type: ignore[literal-required]
+    return turn
+
+
+def user_turn(text: str, images: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """The Message box as a turn: its text, and its images if there are any."""
+    turn: dict[str, Any] = {"role": "user", "content": text}
+    if images:
+        turn["images"] = [{k: v for k, v in i.items() if k != "id"} for i in images]
     return turn
 
 
@@ -162,11 +173,14 @@ class Column:
     def ends_with_tool_results(self) -> bool:
         return bool(self.messages) and self.messages[-1]["role"] == "tool"
 
-    def request_body(self, pending: str = "") -> dict[str, Any]:
-        """What Run sends: the conversation, plus ``pending`` as the last user turn."""
+    def request_body(
+        self, pending: str = "", images: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """What Run sends: the conversation, plus ``pending`` and ``images`` (the
+        Message box and its attachments) as the last user turn."""
         messages = self.request_messages()
-        if pending:
-            messages.append({"role": "user", "content": pending})
+        if pending or images:
+            messages.append(user_turn(pending, images))
         return build_body(
             self.model,
             self.provider,
@@ -181,7 +195,9 @@ class Column:
         """A column and Message box text from a request body: the inverse of ``request_body``.
 
         A leading system or developer message becomes the system prompt (its
-        role kept) and a trailing user message the Message box. Raises
+        role kept) and a trailing user message the Message box, unless it has
+        images: then it stays the last turn (what Run sends with the box
+        empty), so a saved session keeps its images too. Raises
         RequestError when the body does not fit a model of the catalog.
 
         ``stand_in`` takes the place of a model the catalog does not have:
@@ -200,7 +216,7 @@ class Column:
         if not isinstance(turns, list) or not all(
             isinstance(m, dict)
             and (
-                isinstance(m.get("content"), str)
+                isinstance(m.get("content"), str | list)
                 or (m.get("content") is None and "tool_calls" in m)
             )
             for m in turns
@@ -208,6 +224,14 @@ class Column:
             raise RequestError({"messages": "must be a list of {role, content} with text content"})
         # An answer that only called tools has null content: kept as no text.
         turns = [{**sent_fields(m), "content": m["content"] or ""} for m in turns]
+        for i, turn in enumerate(turns):
+            if isinstance(turn["content"], list):  # content parts: text and images
+                try:
+                    turn["content"], images = turn_from_parts(turn["content"])
+                except ValueError as exc:
+                    raise RequestError({f"messages[{i}]": str(exc)}) from None
+                if images:
+                    turn["images"] = images
         for i, turn in enumerate(turns):
             if "\x00" in turn["content"]:
                 raise RequestError(
@@ -224,7 +248,10 @@ class Column:
         if turns and turns[0]["role"] in SYSTEM_ROLES:
             first = turns.pop(0)
             system, system_role = first["content"], first["role"]
-        pending = turns.pop()["content"] if turns and turns[-1]["role"] == "user" else ""
+        last = turns[-1] if turns else {}
+        pending = (
+            turns.pop()["content"] if last.get("role") == "user" and not last.get("images") else ""
+        )
         params = {k: v for k, v in body.items() if k not in ("model", "messages", "stream_options")}
         if stand_in is not None:
             params = {k: v for k, v in params.items() if accepts(stand_in, k, v)}

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
+from workbench.catalog.images import images_problem
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import ROLES, RequestError, accepts, build_body
 from workbench.catalog.schema import ParameterError, check_value
@@ -52,6 +53,8 @@ MESSAGE_FIELDS = ("id", "role", "content", "status", "error", "figures", "run")
 MESSAGE_FIELDS += ("reasoning", "logprobs", "response_format")
 # An answer's tool calls, and the call a tool turn answers (catalog.tools).
 MESSAGE_FIELDS += ("tool_calls", "tool_call_id")
+# A user turn's images (catalog.images: each checked, and bounded in number and size).
+MESSAGE_FIELDS += ("images",)
 # A run's figures (relay.runs), by the JSON types each may hold besides null.
 FIGURES: dict[str, tuple[type, ...]] = {
     "ttft_ms": (int, float),
@@ -345,6 +348,12 @@ def _message(value: Any, path: str, ids: dict[str, int]) -> dict[str, Any]:
             out[key] = data[key]
     if found := message_problem(out):
         _refuse(path, found)
+    if "images" in data:
+        if role != "user":
+            _refuse(f"{path}.images", "only a user turn may have images")
+        if found := images_problem(data["images"]):
+            _refuse(f"{path}.images", found)
+        out["images"] = data["images"]
     if "response_format" in data:  # the answer is shown as the JSON asked for
         try:
             out["response_format"] = check_value(RESPONSE_FORMAT, data["response_format"])
