@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from workbench.catalog.entries import Model, Provider
+from workbench.catalog.images import MAX_IMAGES
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.catalog.structured import asks_for_json
@@ -27,6 +28,7 @@ from workbench.chat.conversation import (
     failed_before_text,
     message,
     new_id,
+    user_turn,
 )
 from workbench.chat.markdown import RENDERER_VERSION
 
@@ -152,6 +154,9 @@ class Draft(models.Model):
     browser = models.CharField(max_length=64, unique=True)  # see chat.current
     columns = models.JSONField(default=list)  # Column.as_json() values
     pending = models.TextField(blank=True, default="")  # the unsent Message box
+    # Images attached for the next Run ({id, url, name}, see catalog.images): they
+    # come over HTTP, never in a websocket frame, and Run adds them to its user turn.
+    pending_images = models.JSONField(default=list, blank=True)
     # Bumped whenever the Message box is used up (Run, Add, Import): a page or
     # an autosave from before that cannot put the sent text back.
     revision = models.PositiveIntegerField(default=0)
@@ -190,7 +195,7 @@ class Draft(models.Model):
             draft = locked.get(pk=created.pk)
         return draft
 
-    CHANGED = ["columns", "pending", "revision", "updated_at"]  # what a change may touch
+    CHANGED = ["columns", "pending", "pending_images", "revision", "updated_at"]
     SWITCHED = [*CHANGED, "session"]  # ...and what opening another session touches
 
     def _store(self) -> None:
@@ -214,7 +219,8 @@ class Draft(models.Model):
 
     def request_body(self, index: int = 0) -> dict[str, Any]:
         """What Run would send now from column ``index`` (the Message box as the last user turn)."""
-        return self.column(self.column_index(index)).request_body(self.pending)
+        column = self.column(self.column_index(index))
+        return column.request_body(self.pending, self.pending_images)
 
     def column_index(self, index: int) -> int:
         """A column index from a page, kept within the columns there are."""
@@ -402,6 +408,7 @@ class Draft(models.Model):
             draft._store()
             return Refusal.of({"run": f"there is no column {only + 1} to send to"})
         text = "" if regenerate else draft.pending
+        images = [] if regenerate else draft.pending_images
         indexes = range(len(draft.columns)) if only is None else [only]
         columns = {i: draft.column(i) for i in indexes}
         removed: list[str] = []
@@ -415,24 +422,25 @@ class Draft(models.Model):
                 while column.messages and column.messages[-1]["role"] == "assistant":
                     removed.append(column.messages.pop()["id"])
             try:
-                bodies[i] = column.request_body(text)
+                bodies[i] = column.request_body(text, images)
             except RequestError as exc:
                 draft._store()
                 errors = {k: where + v for k, v in exc.errors.items()}
-                if "messages" in errors:  # shown beside the Message box
-                    errors["message"] = errors.pop("messages")
+                for beside_box in ("messages", "images"):  # shown beside the Message box
+                    if beside_box in errors:
+                        errors["message"] = errors.pop(beside_box)
                 return Refusal.of(errors)
         starts = []
         for i, column in columns.items():
             first = len(column.messages)
-            if text:
-                column.messages.append(message("user", text))
+            if text or images:
+                column.messages.append(message(**user_turn(text, images)))
             column.messages.append(message("assistant", "", Status.STREAMING, run=run_ids[i]))
             draft._put(i, column)
             new = list(enumerate(column.messages))[first:]
             starts.append(ColumnStart(run_ids[i], i, channels[i], column.provider, bodies[i], new))
-        if text:
-            draft.pending = ""
+        if text or images:
+            draft.pending, draft.pending_images = "", []
             draft.revision += 1
         draft._store()
         Run.objects.bulk_create(
@@ -447,7 +455,7 @@ class Draft(models.Model):
             )
             for start in starts
         )
-        return RunStart(draft, starts, removed, bool(text))
+        return RunStart(draft, starts, removed, bool(text or images))
 
     @classmethod
     @transaction.atomic
@@ -653,6 +661,27 @@ class Draft(models.Model):
         draft._store()
         return draft
 
+    @classmethod
+    @transaction.atomic
+    def attach_images(cls, browser: str, images: list[dict[str, Any]]) -> "Draft":
+        """Images (``{url, name}``, checked) for the next Run, after those attached
+        already; refused past the number one message holds."""
+        draft = cls._locked(browser)
+        if len(draft.pending_images) + len(images) > MAX_IMAGES:
+            raise RefusedChange(f"A message holds at most {MAX_IMAGES} images.")
+        draft.pending_images = [*draft.pending_images, *({**i, "id": new_id()} for i in images)]
+        draft._store()
+        return draft
+
+    @classmethod
+    @transaction.atomic
+    def remove_image(cls, browser: str, image_id: str) -> "Draft":
+        """Take an attached image away before Run (one already gone is no error)."""
+        draft = cls._locked(browser)
+        draft.pending_images = [i for i in draft.pending_images if i.get("id") != image_id]
+        draft._store()
+        return draft
+
     def _idle(self) -> None:
         """Refuse a change of the whole conversation while an answer streams in it."""
         self._reap()
@@ -663,11 +692,14 @@ class Draft(models.Model):
         """Whether there is anything here a person would miss: turns, a system
         prompt or text in the Message box (a model choice alone is not work)."""
         columns = [self.column(i) for i in range(len(self.columns))]
-        return bool(self.pending.strip()) or any(c.messages or c.system_prompt for c in columns)
+        return bool(self.pending.strip() or self.pending_images) or any(
+            c.messages or c.system_prompt for c in columns
+        )
 
     def load(self, columns: list[dict[str, Any]], pending: str, session: Any) -> None:
         """Show another conversation (a locked draft; the caller stores it with SWITCHED)."""
         self.columns, self.pending, self.session = columns, pending, session
+        self.pending_images = []
         self.revision += 1  # pages showing the old conversation are out of date
 
     @classmethod
@@ -708,7 +740,7 @@ class Draft(models.Model):
         if ask and draft.has_work():
             raise Occupied(draft.column(), draft.pending)
         draft.columns = [column.as_json()]  # an imported request is one conversation
-        draft.pending = pending
+        draft.pending, draft.pending_images = pending, []
         draft.revision += 1
         draft._store()
         return draft

@@ -13,6 +13,7 @@ from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
 from workbench.catalog.entries import Model
+from workbench.catalog.images import MAX_IMAGE_BYTES, MAX_IMAGES, image_label, is_data_url
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat.conversation import Column, Message, Status
@@ -71,6 +72,9 @@ def page_context(
         "active_run": next(iter(live), None),
         "errors": errors or form.refusal(),
         "max_frame_bytes": MAX_FRAME_BYTES,
+        "attachments": image_views(draft.pending_images),
+        "max_image_mib": MAX_IMAGE_BYTES // 2**20,
+        "max_images": MAX_IMAGES,
         **session_state(draft),
     }
 
@@ -197,7 +201,17 @@ def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> 
         "source": not streaming and not is_plain(m["content"]),
         "tokens": token_view(m.get("logprobs") or []),
         "calls": tool_call_views(m.get("tool_calls") or []),
+        "pictures": image_views(m.get("images") or []),
     }
+
+
+def image_views(images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Images as shown: an uploaded one (a data URL) as a thumbnail, one given by
+    URL as its URL only (the page never fetches a third party's URL: see the CSP)."""
+    return [
+        {**image, "label": image_label(image, n), "inline": is_data_url(image["url"])}
+        for n, image in enumerate(images, 1)
+    ]
 
 
 def announcement(m: Message) -> str:

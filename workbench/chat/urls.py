@@ -19,6 +19,8 @@ urlpatterns = [
         views.tool_result,
         name="tool-result",
     ),
+    path("workbench/images", views.image_attach, name="image-attach"),
+    path("workbench/images/<slug:image_id>/remove", views.image_remove, name="image-remove"),
     path("workbench/clear", views.clear, name="clear"),
     path("workbench/set-aside", views.set_aside, name="set-aside"),
     path("workbench/import", views.import_request, name="import"),

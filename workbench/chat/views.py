@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from workbench.catalog.images import MAX_IMAGE_BYTES, MAX_IMAGES, linked, uploaded
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat import undo
@@ -29,7 +30,7 @@ from workbench.chat.imported import (
 )
 from workbench.chat.meter import measure
 from workbench.chat.models import MAX_COLUMNS, Draft, Occupied, RefusedChange
-from workbench.chat.presenters import api_view, message_view, page_context
+from workbench.chat.presenters import api_view, image_views, message_view, page_context
 from workbench.chat.standings import standings
 from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 
@@ -316,6 +317,46 @@ def tool_result(request: HttpRequest, message_id: str, call: int) -> HttpRespons
     except RefusedChange as exc:
         return refuse(str(exc))
     return _changed(request, draft, notice="Tool result added: press Run to continue.")
+
+
+@require_POST
+def image_attach(request: HttpRequest) -> HttpResponse:
+    """Attach images for the next Run: uploaded files (``image``, checked by their
+    bytes) or an https URL (``image_url``, kept as text, never fetched). Over
+    HTTP, so a picture is never inside a websocket frame. The panel posted with
+    them is kept first: the model chosen decides whether images may be sent."""
+    keep_posted_panel(request)
+    try:
+        images = []
+        for upload in request.FILES.getlist("image")[: MAX_IMAGES + 1]:
+            if upload.size is None or upload.size > MAX_IMAGE_BYTES:
+                raise ValueError(f"{upload.name} is larger than {MAX_IMAGE_BYTES // 2**20} MiB")
+            images.append(uploaded(upload.name or "", upload.read(MAX_IMAGE_BYTES + 1)))
+        if url := request.POST.get("image_url", "").strip():
+            images.append(linked(url))
+        if not images:
+            raise ValueError("Choose an image file, or give an image URL, first.")
+        draft = Draft.attach_images(request.browser, images)
+    except (ValueError, RefusedChange) as exc:
+        draft = Draft.of(request.browser)
+        ctx = {
+            "attachments": image_views(draft.pending_images),
+            "attach_error": f"Not attached: {exc}",
+        }
+        return render(request, PAGE + "#attachments", ctx)
+    return _attachments_changed(request, draft)
+
+
+@require_POST
+def image_remove(request: HttpRequest, image_id: str) -> HttpResponse:
+    """Take an attached image away before Run."""
+    return _attachments_changed(request, Draft.remove_image(request.browser, image_id))
+
+
+def _attachments_changed(request: HttpRequest, draft: Draft) -> HttpResponse:
+    """The attachments as they now are; the API tab and the meter are out of date."""
+    ctx = {"attachments": image_views(draft.pending_images), "attachments_changed": True}
+    return trigger_client_event(render(request, PAGE + "#attachments", ctx), METER_CHANGED)
 
 
 @require_POST

@@ -19,6 +19,7 @@ from workbench.chat.models import Draft, Refusal, Run, RunStart
 from workbench.chat.presenters import (
     announcement,
     conversation_id,
+    image_views,
     message_view,
     page_context,
     tool_call_views,
@@ -77,6 +78,15 @@ def snapshot(run_id: str, so_far: str, thought: str = "") -> list[str]:
     return [whole, *text(run_id, rest), emptied, *reasoning(run_id, thought)]
 
 
+def sent_view(index: int, m: Message) -> dict[str, Any]:
+    """A new turn as a frame shows it: an uploaded picture's megabytes stay out of
+    the frame (one a browser is sure to take), and the turn fetches itself over HTTP."""
+    view = message_view(index, m)
+    if any(p["inline"] for p in view["pictures"]):
+        view["images_later"] = True
+    return view
+
+
 def started(start: RunStart) -> str:
     """The new turns of each column (the user's and the streaming answer), Stop
     enabled, the box emptied."""
@@ -88,7 +98,7 @@ def started(start: RunStart) -> str:
             {
                 "number": c.column + 1,
                 "conversation_id": conversation_id(c.column),
-                "new_messages": [message_view(i, m) for i, m in c.new],
+                "new_messages": [sent_view(i, m) for i, m in c.new],
                 "was_empty": c.new[0][0] == 0 and not start.removed,
                 "active_run": c.run_id,
             }
@@ -98,6 +108,7 @@ def started(start: RunStart) -> str:
         "removed": start.removed,
         "cleared_box": start.cleared_box,
         "draft": start.draft,
+        "attachments": image_views(start.draft.pending_images),
         "errors": {},
         "announcement": (
             f"{len(start.columns)} answers started" if len(start.columns) > 1 else "Answer started"
