@@ -314,6 +314,50 @@ def test_tools_calls_and_results_are_sent_and_imported_exactly(fake_upstream, la
         assert imported.request_body(pending) == state.body()
 
 
+# A tiny PNG (one pixel) and an image given by URL, as content parts of user turns.
+PIXEL = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwA"
+    "ChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+PHOTO = "https://example.org/a%20cat.jpg?x=1&y='$(id)'"
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_image_content_parts_are_sent_and_imported_exactly(fake_upstream, language):
+    """Images in every snippet: a data URL and an https URL, with and without text,
+    sent as the relay sends them (content parts) and read back by Import."""
+    pixel, photo = {"url": PIXEL, "name": ""}, {"url": PHOTO, "name": "", "detail": "low"}
+    states = [
+        State(
+            "fake-chat",
+            "Describe.",
+            [
+                {"role": "user", "content": 'What\'s "this"? ${x} 🌊', "images": [pixel]},
+                {"role": "assistant", "content": "A pixel."},
+                {"role": "user", "content": "", "images": [photo, pixel]},
+            ],
+            "",
+            {"temperature": 0},
+        ),
+        State("fake-chat", "", [{"role": "user", "content": "a", "images": [photo]}], "b", {}),
+    ]
+    bodies = [s.body() for s in states]
+    assert bodies[0]["messages"][1]["content"][1] == {
+        "type": "image_url",
+        "image_url": {"url": PIXEL},
+    }
+    snippets = [
+        LANGUAGES[language][2](s.column().provider, b) for s, b in zip(states, bodies, strict=True)
+    ]
+    fake_upstream.configure()
+    run_batch(language, snippets)
+    assert [r["body"] for r in fake_upstream.requests()] == bodies
+    for state, snippet in zip(states, snippets, strict=True):
+        imported, pending = Column.from_body(parse_pasted(snippet).body)
+        assert imported.request_messages() == state.messages and pending == state.pending
+        assert imported.request_body(pending) == state.body()
+
+
 def test_json_body_imports_too():
     state = State(
         "fake-chat",
