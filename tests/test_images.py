@@ -7,7 +7,7 @@ import secrets
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.drafts import put_messages
+from tests.drafts import put_messages, stored
 from tests.relay_helpers import connect, next_frame, reload, run_frame, until_finished
 from workbench.catalog import images
 from workbench.catalog.registry import get_catalog
@@ -263,3 +263,13 @@ def test_a_session_file_keeps_images_and_checks_them():
     assert read.sessions[0].columns[0]["messages"][0]["images"] == turn["images"]
     with pytest.raises(exchange.RefusedFile, match="images"):
         exchange.read_file(text.replace(HTTPS, "http://example.org/a").encode())
+
+
+@pytest.mark.django_db
+def test_a_turn_edited_into_an_answer_drops_its_images(client):
+    turn = message("user", "see", images=[{"url": HTTPS, "name": ""}])
+    put_messages(client, turn)
+    client.post(f"/workbench/messages/{turn['id']}", {"role": "user", "content": "look"})
+    assert stored(client).column().messages[0]["images"]
+    client.post(f"/workbench/messages/{turn['id']}", {"role": "assistant", "content": "look"})
+    assert "images" not in stored(client).column().messages[0]

@@ -558,6 +558,8 @@ class Draft(models.Model):
         edited.update(role=role, content=content)
         for cached in ("html", "html_version"):  # rendered from the old text
             edited.pop(cached, None)  # type: ignore[misc]
+        if role != "user":  # only a user turn sends images
+            edited.pop("images", None)
         draft._put(where, column)
         draft._store()
         return column.messages[index]
