@@ -1,11 +1,9 @@
 """Shared fixtures: real servers in subprocesses (daphne), a real Chromium."""
 
-import asyncio
 import inspect
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +23,8 @@ from tests.databases import (
 )
 from tests.ports import free_port
 from tests.processes import stop, wait_for_port
-from tests.testenv import CUT_PORT, FAKE_PORT, WORK_DIR
+from tests.raw_upstreams import KeepAliveRace, cut_connection, serving
+from tests.testenv import CUT_PORT, FAKE_PORT, RACE_PORT, WORK_DIR
 from workbench.relay import upstream
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,41 +158,19 @@ def fake(fake_upstream: FakeUpstreamControl) -> FakeUpstreamControl:
     return fake_upstream
 
 
-async def _cut_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Start a chunked SSE answer, then abort the TCP connection."""
-    await reader.readuntil(b"\r\n\r\n")
-    writer.write(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-    )
-    for i in range(5):
-        event = b'data: {"choices": [{"index": 0, "delta": {"content": "tok%d "}}]}\n\n' % i
-        writer.write(b"%x\r\n%s\r\n" % (len(event), event))
-        await writer.drain()
-        await asyncio.sleep(0.01)
-    writer.transport.abort()
+@pytest.fixture(scope="session")
+def cutter() -> Iterator[None]:
+    """An upstream that starts a stream, then drops the TCP connection mid-answer."""
+    with serving(cut_connection, CUT_PORT):
+        yield
 
 
 @pytest.fixture(scope="session")
-def cutter():
-    """An upstream that starts a stream, then drops the TCP connection mid-answer.
-
-    ASGI servers end responses cleanly, so this fault needs a raw socket. It
-    runs on its own loop in a thread, for in-process and live-server tests alike.
-    """
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-
-    async def serve() -> None:
-        await asyncio.start_server(_cut_connection, "127.0.0.1", CUT_PORT)
-        ready.set()
-
-    thread = threading.Thread(
-        target=lambda: (loop.run_until_complete(serve()), loop.run_forever()), daemon=True
-    )
-    thread.start()
-    ready.wait(5)
-    yield
-    loop.call_soon_threadsafe(loop.stop)
+def racer() -> Iterator[KeepAliveRace]:
+    """An upstream that closes each kept-alive connection as it is reused."""
+    race = KeepAliveRace()
+    with serving(race.serve, RACE_PORT):
+        yield race
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:

@@ -23,6 +23,7 @@ from tests.relay_helpers import (
     start_draft,
     until_finished,
 )
+from workbench.relay import frames
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOKENS = "".join(f"tok{i} " for i in range(20))
@@ -139,3 +140,19 @@ async def test_a_stream_of_only_done_is_an_empty_answer(faulty):
     faulty("only_done")
     answer, seen = await run_through()
     assert answer["status"] == "error" and "empty answer" in seen[-1]
+
+
+async def test_a_kept_alive_connection_closed_as_it_is_reused_costs_the_run_nothing(racer):
+    """The keep-alive race: the upstream closes an idle connection just as the next
+    run reuses it. The request goes again on a new connection; no error is shown."""
+    draft = await start_draft("fake-race")
+    comm = await connect(draft)
+    before = racer.requests
+    for turn in ("first", "second", "third"):
+        await comm.send_to(text_data=run_frame(turn, model="fake-race"))
+        seen = await until_finished(comm)
+        answer = await run_ended_well(draft, run_id_of(seen[0]), seen)
+        assert (answer["status"], answer["content"]) == ("done", "fine answer")
+        assert not any(frames.NOTICE.search(f) and "No answer" in f for f in seen)
+    assert racer.requests - before == 5  # runs 2 and 3 each met a closed connection first
+    await comm.disconnect()

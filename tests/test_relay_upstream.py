@@ -2,12 +2,11 @@
 keep-alive race (a pooled connection closed as it is reused) retried unseen."""
 
 import asyncio
-import json
-import re
 
 import httpx
 import pytest
 
+from tests.raw_upstreams import KeepAliveRace, event
 from workbench.catalog.entries import Provider
 from workbench.relay.upstream import UpstreamError, _sse_payloads, events
 
@@ -22,12 +21,6 @@ def reply(*reads: bytes) -> httpx.Response:
 
 async def payloads(*reads: bytes) -> list[dict]:
     return [data async for data in _sse_payloads(reply(*reads))]
-
-
-def event(text: str, finish: str | None = None) -> bytes:
-    delta = {"content": text} if text else {}
-    chunk = {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-    return b"data: " + json.dumps(chunk, ensure_ascii=False).encode() + b"\n\n"
 
 
 def texts(events: list[dict]) -> str:
@@ -68,43 +61,6 @@ async def test_a_stream_ending_early_is_cut():
     with pytest.raises(UpstreamError) as caught:
         await payloads(event("a"), event("b"))
     assert caught.value.kind == "cut"
-
-
-class KeepAliveRace:
-    """An upstream on a real socket that closes a kept-alive connection as it is
-    reused: the second request on a connection gets no reply at all. With
-    ``break_after_text``, every reply is cut after its first event instead."""
-
-    def __init__(self, break_after_text: bool = False):
-        self.break_after_text = break_after_text
-        self.requests = 0  # requests read, answered or not
-        self.connections = 0
-
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        on_this_connection = 0
-        try:
-            while head := await reader.readuntil(b"\r\n\r\n"):
-                length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))
-                await reader.readexactly(length)
-                self.requests += 1
-                on_this_connection += 1
-                if on_this_connection > 1:
-                    return  # closed just as it was reused
-                whole = event("fine ") + event("answer", "stop") + b"data: [DONE]\n\n"
-                if self.break_after_text:
-                    whole = event("fine ")
-                head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
-                if self.break_after_text:
-                    writer.write(head + b"content-length: 9999\r\n\r\n" + whole)
-                    await writer.drain()
-                    return
-                writer.write(head + b"content-length: %d\r\n\r\n" % len(whole) + whole)
-                await writer.drain()
-        except asyncio.IncompleteReadError:
-            pass
-        finally:
-            writer.close()
 
 
 async def run_events(upstream: KeepAliveRace, runs: int) -> list[str]:

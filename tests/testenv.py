@@ -18,6 +18,7 @@ FAKE_PORT = free_port()
 CLOSED_PORT = free_port()  # nothing listens here: "connection refused"
 LOCAL_PORT = free_port()
 CUT_PORT = free_port()  # tests.conftest.cutter: drops the connection mid-stream
+RACE_PORT = free_port()  # tests.conftest.racer: closes kept-alive connections as they are reused
 WORK_DIR = Path(tempfile.mkdtemp(prefix="workbench-tests-"))
 
 CATALOG = f"""
@@ -43,6 +44,15 @@ base_url = "http://127.0.0.1:{CLOSED_PORT}/v1"
 [providers.cutter]
 name = "Cutter"
 base_url = "http://127.0.0.1:{CUT_PORT}/v1"
+
+[providers.racer]
+name = "Racer"
+base_url = "http://127.0.0.1:{RACE_PORT}/v1"
+
+[[models]]
+id = "fake-race"
+provider = "racer"
+display_name = "Fake Race"
 
 [[models]]
 id = "fake-cut"

@@ -106,13 +106,19 @@ class Session(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """The search text follows the title and the conversation, whatever changed them."""
+        self.text = searchable(self.title, self.columns, self.pending)
+        if (fields := kwargs.get("update_fields")) is not None:
+            kwargs["update_fields"] = {*fields, "text"}
+        super().save(*args, **kwargs)
+
     def column(self, index: int = 0) -> Column:
         return Column.from_json(self.columns[index])
 
     def _take(self, draft: Draft) -> None:
         """Copy the draft's conversation and Message box into this session."""
         self.columns, self.pending = draft.columns, draft.pending
-        self.text = searchable(self.title, self.columns, self.pending)
         self.updated_at = timezone.now()
 
     def differs_from(self, draft: Draft) -> bool:
@@ -185,7 +191,6 @@ class Session(models.Model):
         """A copy of someone's conversation as the owner's own new session, opened."""
         session = cls(title=shorten(title, 200), **owner.fields)
         session.columns, session.pending = columns, pending
-        session.text = searchable(session.title, columns, pending)
         session.save()
         return cls._show(owner, columns, pending, session)
 
@@ -215,8 +220,7 @@ class Session(models.Model):
     def rename(cls, owner: Owner, session_id: Any, title: str) -> "Session":
         session = cls.objects.owned_by(owner).select_for_update().get(pk=session_id)
         session.title = title
-        session.text = searchable(title, session.columns, session.pending)
-        session.save(update_fields=["title", "text"])
+        session.save(update_fields=["title"])
         return session
 
     @classmethod
@@ -248,15 +252,14 @@ class Session(models.Model):
                 title=item.title,
                 columns=columns,
                 pending=item.pending,
-                text=searchable(item.title, columns, item.pending),
                 saved=True,
                 created_at=now,
                 updated_at=now - dt.timedelta(microseconds=order),
                 **owner.fields,
             )
             session.save(force_insert=True)
-            for run in item.runs:
-                Run.objects.create(  # an INSERT, never an update of a row with that id
+            runs = Run.objects.bulk_create(  # INSERTs, never an update of a row with that id
+                Run(
                     id=ids[run.key],
                     session=session,
                     column=run.column,
@@ -267,8 +270,14 @@ class Session(models.Model):
                     figures=run.figures,
                     finished_at=run.finished_at,
                 )
-                if run.started_at:  # auto_now_add set it on create
-                    Run.objects.filter(pk=ids[run.key]).update(started_at=run.started_at)
+                for run in item.runs
+            )
+            dated = []  # auto_now_add stamped them all with now: their own times go back
+            for made, run in zip(runs, item.runs, strict=True):
+                if run.started_at:
+                    made.started_at = run.started_at
+                    dated.append(made)
+            Run.objects.bulk_update(dated, ["started_at"])
             created.append(session)
         return created
 
