@@ -394,6 +394,7 @@ class Browser:
         # Its own cookie jar: each page is a separate browser with its own draft.
         async with httpx.AsyncClient(timeout=60, verify=False) as client:
             response = await client.get(f"{self.base}/workbench?model={self.model}")
+        response.raise_for_status()  # a page that did not load is an error, socket or not
         cookie = "; ".join(f"{k}={v}" for k, v in response.cookies.items())
         ws_url = self.base.replace("http", "ws", 1) + "/ws/relay"
         self.ws = await websockets.connect(
