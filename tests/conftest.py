@@ -21,10 +21,13 @@ from tests.databases import (
     server_database,
     suite_database_name,
 )
+from tests.discovery_helpers import write_catalog
 from tests.ports import free_port
 from tests.processes import stop, wait_for_port
 from tests.raw_upstreams import KeepAliveRace, cut_connection, serving
 from tests.testenv import CUT_PORT, FAKE_PORT, RACE_PORT, WORK_DIR
+from workbench.catalog import discovery
+from workbench.catalog.registry import static_catalog
 from workbench.relay import upstream
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -261,3 +264,31 @@ def shown(request, audited_page):
     audited_page.set_viewport_size({"width": width, "height": height})
     audited_page.emulate_media(color_scheme=scheme)
     return audited_page
+
+
+@pytest.fixture
+def discovering(settings, tmp_path, monkeypatch) -> Iterator[None]:
+    """This process's catalog has providers that list their own models
+    (tests/discovery_helpers.py), following the database at every call."""
+    settings.WORKBENCH_CONFIG = str(write_catalog(tmp_path))
+    monkeypatch.setattr(discovery, "CHECK_EVERY", 0)
+    static_catalog.cache_clear()
+    yield
+    static_catalog.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def discovering_server(fake_upstream) -> Iterator[tuple[str, int]]:
+    """The real app under daphne with providers that list their own models
+    (tests/discovery_helpers.py): ``lab`` lists LISTING from the fake upstream;
+    nothing listens at ``labdown``'s port, yet. (URL, that port)."""
+    from tests.discovery_helpers import LISTING
+
+    port, down_port = free_port(), free_port()
+    fake_upstream.configure(listing=LISTING)
+    catalog = write_catalog(WORK_DIR, down_port)
+    with server_database("discovering") as url:
+        env = {"DATABASE_URL": url, "WORKBENCH_CONFIG": str(catalog)}
+        proc = start_workbench(env, "discovering", port)
+        yield f"http://127.0.0.1:{port}", down_port
+        stop(proc)

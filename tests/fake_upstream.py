@@ -6,18 +6,31 @@ is set over HTTP, so a test in another process can script it:
 - ``POST /_control/config`` with JSON: ``tokens`` (count), ``rate`` (tokens per
   second, 0 = no pause), ``ttft`` (seconds before the first token),
   ``after_first`` (seconds of silence after the first token),
-  ``content`` (a text whose words are the tokens), ``usage`` (send usage),
+  ``content`` (a text whose words are the tokens), ``reasoning`` (a text streamed
+  first, word by word, as ``reasoning_content``), ``usage`` (send usage),
   ``fault`` (see FAULTS), ``stamp`` (each token is ``@<unix time it was sent> ``,
   for measuring delays); ``models``: per model id (the body's ``model``), any of
   these to use for that model's requests instead. Resets what was recorded.
+- A request with ``"logprobs": true`` gets each token's log probability (the
+  i-th token's probability is 1, 1/2, 1/4, 1/8, 1/16 in turn) and, with
+  ``top_logprobs``, one alternative ``alt<i>``.
+- ``tool_call`` (``{"name": ..., "arguments": ...}``, arguments as JSON text):
+  answer with that tool call instead of text, unless the conversation already
+  ends with a tool result. Streamed, its arguments come in pieces of
+  TOOL_PIECE characters (``delta.tool_calls``, as OpenAI sends them), then
+  finish_reason "tool_calls"; not streamed, as ``message.tool_calls``.
 - A user message holding ``[fault=<name>]`` sets the fault for that request
   alone, so concurrent runs (bench/faults.py) can each meet their own fault.
 - ``GET /_control/requests``: every chat request received: its body, its
   headers, and whether and when the client went away before the end.
+- ``GET .../models`` lists ``listing`` (model objects) as OpenAI does,
+  ``{"object": "list", "data": [...]}``, or fails as ``listing_fault`` says
+  (see LISTING_FAULTS). ``GET /_control/listed``: the headers of each such request.
 """
 
 import asyncio
 import json
+import math
 import re
 import time
 from typing import Any
@@ -67,10 +80,24 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "ttft": 0.0,
     "after_first": 0.0,
     "content": None,
+    "reasoning": None,
     "usage": True,
     "fault": None,
     "stamp": False,
     "models": {},
+    "listing": [],
+    "listing_fault": None,
+    "tool_call": None,
+}
+TOOL_PIECE = 4  # characters of a tool call's arguments per streamed delta
+TOOL_CALL_ID = "call_fake_1"
+LISTING_FAULTS = {
+    None,
+    "http_500",  # a server error with an OpenAI-style error body
+    "not_json",  # 200 with a text body
+    "not_list",  # JSON, but no list of models in it
+    "huge",  # more than 4 MiB of model objects
+    "stall",  # answers nothing, ever
 }
 _HTTP_FAULTS = {
     "http_400": (400, "Invalid value for 'temperature': must be at most 2."),
@@ -87,6 +114,7 @@ class FakeUpstream:
     def __init__(self) -> None:
         self.config = dict(DEFAULT_CONFIG)
         self.requests: list[dict[str, Any]] = []
+        self.listed: list[dict[str, str]] = []
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -106,13 +134,36 @@ class FakeUpstream:
             ]
             if unknown := [f for f in faults if f not in FAULTS]:
                 return await respond(send, 400, {"error": f"unknown fault {unknown[0]}"})
-            self.requests = []
+            if self.config["listing_fault"] not in LISTING_FAULTS:
+                return await respond(send, 400, {"error": "unknown listing_fault"})
+            self.requests, self.listed = [], []
             return await respond(send, 200, self.config)
         if path == "/_control/requests":
             return await respond(send, 200, self.requests)
+        if path == "/_control/listed":
+            return await respond(send, 200, self.listed)
+        if path.endswith("/models") and scope["method"] == "GET":
+            self.listed.append({k.decode().lower(): v.decode() for k, v in scope["headers"]})
+            return await self.models(send)
         if path.endswith("/chat/completions") and scope["method"] == "POST":
             return await self.chat(scope, receive, send, body)
         return await respond(send, 404, {"error": {"message": f"no route {path}"}})
+
+    async def models(self, send) -> None:
+        fault = self.config["listing_fault"]
+        if fault == "stall":
+            await asyncio.sleep(3600)
+        if fault == "http_500":
+            err = {"error": {"message": "The model registry is down.", "type": "fake_error"}}
+            return await respond(send, 500, err)
+        if fault == "not_json":
+            return await respond_raw(send, 200, b"<html>models</html>", b"text/html")
+        if fault == "not_list":
+            return await respond(send, 200, {"object": "list", "data": "none"})
+        listing = self.config["listing"]
+        if fault == "huge":
+            listing = [{"id": f"m{i}", "description": "x" * 1000} for i in range(5000)]
+        await respond(send, 200, {"object": "list", "data": listing})
 
     async def chat(self, scope, receive, send, raw: bytes) -> None:
         record: dict[str, Any] = {
@@ -156,7 +207,11 @@ class FakeUpstream:
                 await self.stream(send, record, cfg)
             else:
                 await asyncio.sleep(cfg["ttft"])
-                await respond(send, 200, completion(record["body"], tokens(cfg), fault))
+                reply = completion(record["body"], tokens(cfg), fault, cfg["reasoning"])
+                if call := tool_call_of(record["body"], cfg):
+                    message = {"role": "assistant", "content": None, "tool_calls": [call]}
+                    reply["choices"][0].update(message=message, finish_reason="tool_calls")
+                await respond(send, 200, reply)
             record["completed"] = record["disconnected_at"] is None
         finally:
             watcher.cancel()
@@ -189,6 +244,20 @@ class FakeUpstream:
             return await send({"type": "http.response.body", "body": b"", "more_body": False})
         words = [] if fault == "empty" else tokens(cfg)
         model = record["body"].get("model", "fake")
+        if call := tool_call_of(record["body"], cfg):
+            for delta in tool_call_deltas(call):
+                if not await event(json.dumps(chunk(model, delta))):
+                    return
+                if cfg["rate"]:
+                    await asyncio.sleep(1 / cfg["rate"])
+            await event(json.dumps(chunk(model, {}, finish="tool_calls")))
+            await event("[DONE]")
+            return await send({"type": "http.response.body", "body": b"", "more_body": False})
+        for word in split_words(cfg["reasoning"]) if cfg["reasoning"] else []:
+            if not await event(json.dumps(chunk(model, {"reasoning_content": word}))):
+                return
+            if cfg["rate"]:
+                await asyncio.sleep(1 / cfg["rate"])
         for i, word in enumerate(words):
             if fault == "keepalive" and i == 2:
                 while not record["disconnected_at"]:  # alive, but never answers
@@ -220,7 +289,8 @@ class FakeUpstream:
             if cfg["stamp"]:
                 word = f"@{time.time():.6f} "
             finish = ODD_FINISH[i % len(ODD_FINISH)] if fault == "finish_odd" else None
-            if not await event(json.dumps(chunk(model, delta_of(fault, word), finish))):
+            odds = logprobs_of(record["body"], [word], start=i)
+            if not await event(json.dumps(chunk(model, delta_of(fault, word), finish, odds))):
                 return
             if i == 0 and cfg["after_first"]:
                 await asyncio.sleep(cfg["after_first"])
@@ -246,6 +316,27 @@ def request_fault(body: dict[str, Any]) -> str | None:
     return None
 
 
+def tool_call_of(body: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any] | None:
+    """The scripted tool call, unless the conversation ends with a tool's result."""
+    spec = cfg.get("tool_call")
+    turns = body.get("messages") or [{}]
+    if not spec or turns[-1].get("role") == "tool":
+        return None
+    function = {"name": spec["name"], "arguments": spec.get("arguments", "{}")}
+    return {"id": TOOL_CALL_ID, "type": "function", "function": function}
+
+
+def tool_call_deltas(call: dict[str, Any]) -> list[dict[str, Any]]:
+    """A call as OpenAI streams it: id and name first, then the arguments in pieces."""
+    name, arguments = call["function"]["name"], call["function"]["arguments"]
+    first = {"index": 0, "id": call["id"], "type": "function"}
+    deltas = [{"tool_calls": [{**first, "function": {"name": name, "arguments": ""}}]}]
+    for i in range(0, len(arguments), TOOL_PIECE):
+        piece = {"index": 0, "function": {"arguments": arguments[i : i + TOOL_PIECE]}}
+        deltas.append({"tool_calls": [piece]})
+    return deltas
+
+
 def tokens(cfg: dict[str, Any]) -> list[str]:
     if cfg["fault"] == "split_surrogate":
         return SPLIT_SURROGATE
@@ -254,9 +345,14 @@ def tokens(cfg: dict[str, Any]) -> list[str]:
     if cfg["fault"] == "huge":
         return [HUGE_TEXT]
     if cfg["content"] is not None:
-        parts = cfg["content"].split(" ")
-        return [p if i == 0 else " " + p for i, p in enumerate(parts)]
+        return split_words(cfg["content"])
     return [f"tok{i} " for i in range(cfg["tokens"])]
+
+
+def split_words(text: str) -> list[str]:
+    """Tokens of a text: its words, each after the first with its space."""
+    parts = text.split(" ")
+    return [p if i == 0 else " " + p for i, p in enumerate(parts)]
 
 
 def prompt_tokens(body: dict[str, Any]) -> int:
@@ -279,31 +375,54 @@ def usage_of(body: dict[str, Any], words: list[str], fault: str | None) -> dict[
     }
 
 
-def chunk(model: str, delta: Any, finish: Any = None) -> dict[str, Any]:
+def chunk(model: str, delta: Any, finish: Any = None, logprobs: Any = None) -> dict[str, Any]:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+    if logprobs is not None:
+        choice["logprobs"] = logprobs
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion.chunk",
         "created": 0,
         "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        "choices": [choice],
     }
 
 
-def completion(body: dict[str, Any], words: list[str], fault: str | None = None) -> dict[str, Any]:
+def logprobs_of(body: dict[str, Any], words: list[str], start: int = 0) -> dict | None:
+    """The ``logprobs`` of a choice holding ``words``, if the request asked for them."""
+    if body.get("logprobs") is not True:
+        return None
+    content = []
+    for i, word in enumerate(words, start):
+        logprob = -(i % 5) * math.log(2)
+        entry: dict[str, Any] = {"token": word, "logprob": logprob, "top_logprobs": []}
+        if body.get("top_logprobs"):
+            other = math.log(max(1 - math.exp(logprob), 1e-9))
+            entry["top_logprobs"] = [
+                {"token": word, "logprob": logprob},
+                {"token": f"alt{i}", "logprob": other},
+            ]
+        content.append(entry)
+    return {"content": content}
+
+
+def completion(
+    body: dict[str, Any], words: list[str], fault: str | None = None, reasoning: str | None = None
+) -> dict[str, Any]:
     text = "".join(words)
     content: Any = [{"type": "text", "text": text}] if fault == "content_parts" else text
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if reasoning:
+        message["reasoning_content"] = reasoning
+    choice: dict[str, Any] = {"index": 0, "finish_reason": "stop", "message": message}
+    if (odds := logprobs_of(body, words)) is not None:
+        choice["logprobs"] = odds
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": 0,
         "model": body.get("model"),
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": {"role": "assistant", "content": content},
-            }
-        ],
+        "choices": [choice],
         "usage": usage_of(body, words, fault),
     }
 

@@ -4,6 +4,7 @@ a failure before any text, and Undo after Delete."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.axe import assert_none, violations
 from tests.browser_helpers import ANSWER, open_workbench, run
 
 pytestmark = pytest.mark.browser
@@ -121,3 +122,57 @@ def test_delete_offers_undo_which_puts_the_message_back(page: Page, fake):
     expect(page.get_by_role("textbox", name="Message")).to_be_focused()
     page.reload()
     expect(page.locator("article.message").first).to_contain_text("first")
+
+
+def test_reasoning_streams_into_a_folded_block_above_the_answer(audited_page: Page, fake):
+    page = audited_page
+    thought = " ".join(f"thought{i}" for i in range(30))
+    fake.configure(reasoning=thought, content="The answer", rate=30)
+    open_workbench(page)
+    run(page, "think first")
+    streaming = page.locator(f"{ANSWER}[data-status=streaming]")
+    block = streaming.locator("details.reasoning")
+    expect(block).to_be_visible()  # shown once the first thought arrives, folded
+    expect(block).not_to_have_attribute("open", "")
+    answer = page.locator(f"{ANSWER}[data-status=done]")
+    expect(answer.locator(".content")).to_have_text("The answer")
+    summary = answer.get_by_text("Reasoning", exact=True)
+    summary.focus()
+    page.keyboard.press("Enter")  # unfolds from the keyboard
+    expect(answer.locator(".reasoning-text")).to_have_text(thought)
+    assert_none({"an answer with its reasoning": violations(page)})
+
+
+def test_an_answer_without_reasoning_shows_no_block(page: Page, fake):
+    open_workbench(page)
+    run(page, "plain")
+    answer = page.locator(f"{ANSWER}[data-status=done]")
+    expect(answer.locator(".content")).to_contain_text("tok19")
+    expect(answer.locator("details.reasoning")).to_have_count(0)
+
+
+def test_token_probabilities_are_read_with_the_keyboard(audited_page: Page, fake):
+    page = audited_page
+    fake.configure(content="one two three")
+    open_workbench(page)
+    page.get_by_text("More parameters").click()
+    with page.expect_response("**/workbench/draft"):
+        page.get_by_role("checkbox", name="Log probabilities").check()
+    with page.expect_response("**/workbench/draft"):
+        page.get_by_role("spinbutton", name="Top log probabilities").fill("2")
+    run(page, "count")
+    answer = page.locator(f"{ANSWER}[data-status=done]")
+    answer.get_by_text("Token probabilities", exact=True).click()
+    tokens = answer.get_by_role("group", name="Tokens of this answer")
+    expect(tokens.locator(".tok")).to_have_count(3)
+    tokens.focus()
+    detail = answer.locator(".token-detail")
+    expect(detail).to_have_text("'one': 100.0 %; instead: 'alt0' 0.0 %")
+    page.keyboard.press("ArrowRight")
+    expect(detail).to_have_text("' two': 50.0 %; instead: 'alt1' 50.0 %")
+    page.keyboard.press("End")
+    expect(detail).to_contain_text("' three': 25.0 %")
+    assert fake.requests()[-1]["body"]["top_logprobs"] == 2
+    light = violations(page)
+    page.emulate_media(color_scheme="dark")
+    assert_none({"token probabilities, light": light, "dark": violations(page)})

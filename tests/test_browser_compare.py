@@ -116,7 +116,7 @@ def test_compare_adds_a_column_and_the_panel_follows_focus(audited_page: Page, f
 
 def test_send_to_one_column_only(audited_page: Page, fake):
     page = audited_page
-    fake.configure(content="only here", rate=20)  # about half a second
+    fake.configure(content="only here" + " and on" * 20, rate=20)  # about two seconds
     page.goto("/workbench?model=6xyzj&model=9xyzj")
     page.get_by_role("textbox", name="Message").fill("Just column two")
     send = column(page, 2).get_by_role("button", name="Send to column 2 only")
@@ -138,3 +138,19 @@ def test_send_to_one_column_only(audited_page: Page, fake):
         expect(again).to_be_enabled()
     assert [r["body"]["model"] for r in fake.requests()] == ["9xyzj"]
     assert_none({"compare, one column sent to": violations(page)})
+
+
+def test_every_column_follows_its_own_answer(page: Page, fake):
+    fake.configure(content=" ".join(f"line{i}\n\n" for i in range(80)), rate=400)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/workbench?model=6xyzj&model=9xyzj&model=6qyzj")
+    page.get_by_role("textbox", name="Message").fill("A long one")
+    page.get_by_role("button", name="Run", exact=True).click()
+    for n in (1, 2, 3):
+        expect(column(page, n).locator(f"{ANSWER}[data-status=done]")).to_have_count(1)
+    at_bottom = page.evaluate(
+        """() => [...document.querySelectorAll('#columns .conversation')].map(
+            (el) => el.scrollHeight - el.scrollTop - el.clientHeight <= 48)"""
+    )
+    assert at_bottom == [True, True, True]
+    expect(page.get_by_role("button", name="Jump to latest")).to_be_hidden()

@@ -87,6 +87,27 @@ def test_compare_copies_the_column_close_and_keep(client):
 
 
 @pytest.mark.django_db
+def test_a_page_older_than_its_columns_cannot_close_or_keep_one(client):
+    """Tab B closed column 2; tab A still shows the old column 2 (now gone): its Close
+    must not take out what is now column 2."""
+    draft = put_messages(client, message("user", "hi"))
+    for _ in range(2):
+        draft = Draft.add_column(draft.browser, 0)
+    seen = draft.revision  # what tab A shows
+    models = [c["model_id"] for c in draft.columns]
+    client.post("/workbench/columns/2/close", {"column": "0", "revision": str(seen)})  # tab B
+    after_b = stored(client)
+    assert len(after_b.columns) == 2 and after_b.revision > seen
+    for action in ("close", "keep"):
+        late = client.post(f"/workbench/columns/2/{action}", {"column": "0", "revision": seen})
+        assert late.status_code == 400 and "out of date" in late.content.decode()
+        assert stored(client).columns == after_b.columns  # nothing changed
+    fresh = client.post("/workbench/columns/2/close", {"column": "0", "revision": after_b.revision})
+    assert fresh.status_code == 204 and len(stored(client).columns) == 1
+    assert models  # three columns were shown to begin with
+
+
+@pytest.mark.django_db
 def test_the_panel_edits_the_column_that_has_focus(client):
     draft = put_messages(client)
     Draft.add_column(draft.browser, 0)

@@ -398,7 +398,7 @@ def changed(change) -> str:
 
 
 def message_3(data):
-    data["columns"][0]["messages"] += [turn("user", "a"), turn("tool", "b")]
+    data["columns"][0]["messages"] += [turn("user", "a"), turn("function", "b")]
 
 
 BROKEN = [
@@ -425,7 +425,11 @@ BROKEN = [
     (
         changed(message_3),
         "columns[0].messages[3].role: must be one of system, developer, user, assistant, "
-        "not “tool”",
+        "tool, not “function”",
+    ),
+    (
+        changed(lambda d: d["columns"][0]["messages"].append(turn("tool", "b"))),
+        "columns[0].messages[2]: is a tool result without the tool_call_id of the call it answers",
     ),
     (
         changed(lambda d: d["columns"][0]["messages"][0].update(status="streaming")),

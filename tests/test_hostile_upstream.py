@@ -145,11 +145,11 @@ async def test_a_stream_of_only_done_is_an_empty_answer(faulty):
 async def test_a_kept_alive_connection_closed_as_it_is_reused_costs_the_run_nothing(racer):
     """The keep-alive race: the upstream closes an idle connection just as the next
     run reuses it. The request goes again on a new connection; no error is shown."""
-    draft = await start_draft("fake-race")
+    draft = await start_draft("7qzjx")
     comm = await connect(draft)
     before = racer.requests
     for turn in ("first", "second", "third"):
-        await comm.send_to(text_data=run_frame(turn, model="fake-race"))
+        await comm.send_to(text_data=run_frame(turn, model="7qzjx"))
         seen = await until_finished(comm)
         answer = await run_ended_well(draft, run_id_of(seen[0]), seen)
         assert (answer["status"], answer["content"]) == ("done", "fine answer")

@@ -10,7 +10,9 @@ import zipfile
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
+from asgiref.sync import sync_to_async
 
 from tests.conftest import ROOT, stop, wait_for_port
 from tests.relay_helpers import (
@@ -25,6 +27,9 @@ from tests.relay_helpers import (
     until_finished,
 )
 from tests.testenv import LOCAL_PORT, WORK_DIR
+from workbench.chat.conversation import Column
+from workbench.chat.meter import measure
+from workbench.chat.models import Run
 from workbench.localmodel import server, weights
 
 MODEL = "smollm2-135m-instruct"
@@ -182,3 +187,61 @@ async def test_stop_closes_the_request_on_the_real_server(local_server):
 async def test_unset_max_tokens_stops_at_the_server_default(local_server):
     _, answer = await ask(local_server, "Tell me an endless story.", temperature="1.5")
     assert answer["figures"]["completion_tokens"] <= server.DEFAULT_MAX_TOKENS
+
+
+@pytest.mark.localmodel
+@pytest.mark.django_db(transaction=True)
+async def test_token_probabilities_come_from_the_model(local_server):
+    params = {"temperature": "0", "max_tokens": "8", "logprobs": "true", "top_logprobs": "2"}
+    frames, answer = await ask(local_server, "Name a fruit.", stream="true", **params)
+    assert status_of(frames) == "done"
+    kept = answer["logprobs"]
+    assert "".join(t[0] for t in kept) == answer["content"]
+    # The same request, straight to llama.cpp: the same tokens, the same probabilities.
+    run = await sync_to_async(Run.objects.get)(pk=answer["run"])
+    body = {**run.body, "stream": False}
+    body.pop("stream_options", None)
+    reply = httpx.post(f"{local_server}/v1/chat/completions", json=body, timeout=60).json()
+    direct = reply["choices"][0]["logprobs"]["content"]
+    assert [t[0] for t in kept] == [d["token"] for d in direct]
+    assert [round(t[1], 3) for t in kept] == [round(d["logprob"], 3) for d in direct]
+    assert all(0 < len(t[2]) <= 2 and t[1] <= 0 for t in kept)
+
+
+@pytest.mark.localmodel
+@pytest.mark.django_db(transaction=True)
+async def test_a_json_schema_request_returns_json_that_validates(local_server):
+    """Structured output on the real model: llama.cpp turns the schema into a grammar."""
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+        "required": ["name", "age"],
+    }
+    parts = {
+        "response_format_type": "json_schema",
+        "response_format_name": "person",
+        "response_format_strict": "on",
+        "response_format_strict-shown": "1",
+        "response_format_schema": json.dumps(schema),
+    }
+    frames, answer = await ask(
+        local_server,
+        "Invent a person: give their name and age.",
+        max_tokens="200",
+        temperature="0",
+        **parts,
+    )
+    assert status_of(frames) == "done"
+    jsonschema.validate(json.loads(answer["content"]), schema)
+    assert answer["response_format"]["json_schema"]["schema"] == schema
+    assert 'class="json-check valid">Valid against the schema<' in answer["html"]
+
+
+@pytest.mark.localmodel
+@pytest.mark.django_db(transaction=True)
+async def test_the_meter_counts_the_prompt_as_llama_cpp_does(local_server):
+    message = "Write a haiku about the sea"
+    column = Column(MODEL, parameters={"max_tokens": 20})
+    meter = await sync_to_async(measure)(column, message)
+    _, answer = await ask(local_server, message, max_tokens="20")
+    assert meter.exact and meter.prompt_tokens == answer["figures"]["prompt_tokens"]

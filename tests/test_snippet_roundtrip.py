@@ -69,6 +69,51 @@ PARAMS = {
     "stop": st.lists(text, min_size=1, max_size=4),
     "seed": st.integers(-(2**63), 2**63 - 1) | st.just(0),
     "stream": st.booleans(),
+    "response_format": st.just({"type": "json_object"})
+    | st.builds(
+        lambda name, strict, description, key, title: {
+            "type": "json_schema",
+            "json_schema": {
+                "name": name,
+                **strict,
+                **description,
+                "schema": {
+                    "type": "object",
+                    "title": title,
+                    "properties": {key: {"type": "string"}, "age": {"type": "integer"}},
+                    "required": [key, "age"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        name=st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True),
+        strict=st.fixed_dictionaries({}, optional={"strict": st.booleans()}),
+        description=st.fixed_dictionaries({}, optional={"description": text}),
+        key=text,
+        title=text,
+    ),
+    "tools": st.lists(
+        st.builds(
+            lambda name, description, key: {
+                "type": "function",
+                "function": {
+                    "name": name,
+                    "description": description,
+                    "parameters": {"type": "object", "properties": {key: {"type": "string"}}},
+                },
+            },
+            name=st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True),
+            description=text,
+            key=text,
+        ),
+        min_size=1,
+        max_size=2,
+    ),
+    "tool_choice": st.sampled_from(["none", "auto", "required"])
+    | st.builds(
+        lambda name: {"type": "function", "function": {"name": name}},
+        st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True),
+    ),
 }
 
 
@@ -81,7 +126,7 @@ class State:
     params: dict
 
     def column(self) -> Column:
-        turns = [message(m["role"], m["content"]) for m in self.messages]
+        turns = [message(**m) for m in self.messages]
         return Column(self.model, self.system, self.params, turns)
 
     def body(self) -> dict:
@@ -179,6 +224,94 @@ def test_import_of_each_snippet_gives_the_state_back(language, state):
     assert pending == state.pending
     assert imported.parameters == state.params
     assert imported.request_body(pending) == body
+
+
+PERSON = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "person",
+        "description": 'A person\'s "name" and `age` — ${x} $(id) \u2028 🌊',
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
+            "required": ["name", "age"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_a_json_schema_request_is_sent_and_imported_exactly(fake_upstream, language):
+    """Structured output in every snippet: sent as the relay sends it, and read back."""
+    states = [
+        State("fake-keyed", "Answer in JSON.", [], "Who?", {"response_format": PERSON}),
+        State("fake-chat", "", [], "Any JSON", {"response_format": {"type": "json_object"}}),
+    ]
+    snippets = [LANGUAGES[language][2](s.column().provider, s.body()) for s in states]
+    fake_upstream.configure()
+    run_batch(language, snippets)
+    assert [r["body"] for r in fake_upstream.requests()] == [s.body() for s in states]
+    for state, snippet in zip(states, snippets, strict=True):
+        imported, pending = Column.from_body(parse_pasted(snippet).body)
+        assert imported.parameters == state.params
+        assert imported.request_body(pending) == state.body()
+
+
+def tool_turns(arguments: str, result: str) -> list[dict]:
+    """A call-only answer (no text: null content when sent) and its result, then an answer."""
+    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": arguments}}
+    return [
+        {"role": "user", "content": "Call f"},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "content": result, "tool_call_id": "call_1"},
+        {"role": "assistant", "content": "Done", "tool_calls": [{**call, "id": "call_2"}]},
+        {"role": "tool", "content": "{}", "tool_call_id": "call_2"},
+    ]
+
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "f",
+            "description": "Quotes \" ' ` ${x} $(id) \u2028 🌊",
+            "parameters": {"type": "object", "properties": {"a": {"type": "string"}}},
+        },
+    }
+]
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_tools_calls_and_results_are_sent_and_imported_exactly(fake_upstream, language):
+    """Tools, tool_choice, an answer's tool calls and a tool's result in every snippet:
+    sent as the relay sends them, and read back by Import."""
+    hostile = '{"a": "\'$(id)` \\n 🌊"}'
+    states = [
+        State("fake-keyed", "", tool_turns(hostile, "it's $HOME"), "", {"tools": TOOLS}),
+        State(
+            "fake-chat",
+            "Use tools.",
+            tool_turns("{}", 'x"y'),
+            "and then?",
+            {"tools": TOOLS, "tool_choice": {"type": "function", "function": {"name": "f"}}},
+        ),
+        State("fake-chat", "", tool_turns("", ""), "", {"tools": TOOLS, "tool_choice": "required"}),
+    ]
+    bodies = [s.body() for s in states]
+    assert bodies[0]["messages"][1]["content"] is None  # as OpenAI sends a call-only answer
+    snippets = [
+        LANGUAGES[language][2](s.column().provider, b) for s, b in zip(states, bodies, strict=True)
+    ]
+    fake_upstream.configure()
+    run_batch(language, snippets)
+    assert [r["body"] for r in fake_upstream.requests()] == bodies
+    for state, snippet in zip(states, snippets, strict=True):
+        imported, pending = Column.from_body(parse_pasted(snippet).body)
+        assert imported.request_messages() == state.messages and pending == state.pending
+        assert imported.parameters == state.params
+        assert imported.request_body(pending) == state.body()
 
 
 def test_json_body_imports_too():

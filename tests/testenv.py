@@ -26,6 +26,7 @@ CATALOG = f"""
 name = "Fake upstream"
 base_url = "http://127.0.0.1:{FAKE_PORT}/v1"
 read_timeout = 2
+logprobs = true
 
 [providers.fakekeyed]
 name = "Fake keyed"
@@ -50,7 +51,7 @@ name = "Racer"
 base_url = "http://127.0.0.1:{RACE_PORT}/v1"
 
 [[models]]
-id = "fake-race"
+id = "7qzjx"  # no letter of the corpus ids, as the compare models below
 provider = "racer"
 display_name = "Fake Race"
 
@@ -63,6 +64,8 @@ display_name = "Fake Cut"
 id = "fake-chat"
 provider = "fake"
 display_name = "Fake Chat"
+# takes response_format, tools and tool_choice
+capabilities = {{ input = ["text"], output = ["text", "json", "tools"] }}
 context_length = 4096
 
 # Three more models of the fake upstream, for comparisons (each scripted by its id).
@@ -87,6 +90,7 @@ display_name = "Fake Compare 3"
 id = "fake-keyed"
 provider = "fakekeyed"
 display_name = "Fake Keyed"
+capabilities = {{ input = ["text"], output = ["text", "json", "tools"] }}
 
 [[models]]
 id = "fake-deadline"

@@ -4,6 +4,9 @@ Websockets must come from the site's own pages (workbench/relay/origin.py) and
 carry the session, so the relay works on the same draft as the page that opened it;
 with WORKBENCH_REQUIRE_LOGIN the session must hold a logged-in user
 (workbench/accounts/websocket.py).
+
+Only the web server imports this module, so only it lists the discovering
+providers' models at start-up: management commands never wait for a provider.
 """
 
 import os
@@ -17,6 +20,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from workbench.accounts.websocket import LoginRequiredWebsocket  # noqa: E402
+from workbench.catalog.discovery import refresh_in_background  # noqa: E402
 from workbench.relay.origin import SameOriginValidator  # noqa: E402
 from workbench.relay.routing import websocket_urlpatterns  # noqa: E402
 
@@ -28,3 +32,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Providers with discover = true list their models now, without holding up the start.
+refresh_in_background()

@@ -17,3 +17,13 @@ MARKDOWN_LIMIT = 64_000  # characters of an answer rendered as Markdown; longer 
 # A session file (Library → Import): a long conversation with its runs, each
 # run's body repeating the conversation so far; read whole into memory.
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
+# Token probabilities kept with an answer: enough to read it by, bounded so that a
+# long answer does not make its draft (saved on every change) megabytes long.
+LOGPROB_TOKENS = 4096
+LOGPROB_ALTERNATIVES = 5
+# Tool calls kept with an answer, and the characters of all their arguments: an
+# upstream that streams calls without end cannot grow a draft without end, and
+# the block of calls, sent whole while they stream, stays one frame (6 bytes a
+# character escaped, far under a MiB).
+TOOL_CALLS = 128
+TOOL_ARGUMENTS = 50_000

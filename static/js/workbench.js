@@ -68,7 +68,7 @@
     if (["run", "regenerate"].includes(parameters.type)) {
       // Pressed once is enough: the server's answer enables what fits next.
       for (const id of ["run", "regenerate"]) document.getElementById(id).disabled = true;
-      sendOnlyFollowsRun();
+      idleButtonsFollowRun();
       // A run changes the conversation: it is not what was saved any more.
       const state = document.getElementById("session-state");
       if (state && state.dataset.unsaved === "false" && state.textContent.trim()) {
@@ -79,15 +79,16 @@
   });
 })();
 
-// "Send to column N only" is a Run of one column: usable exactly when Run is.
-function sendOnlyFollowsRun() {
+// A column's actions ("Send to column N only", Keep, Close: data-idle) are
+// usable exactly when Run is: none of them may act while an answer streams.
+function idleButtonsFollowRun() {
   const run = document.getElementById("run");
-  for (const button of document.querySelectorAll("button[data-send-only]")) {
+  for (const button of document.querySelectorAll("button[data-idle]")) {
     button.disabled = !run || run.disabled;
   }
 }
-document.addEventListener("htmx:wsAfterMessage", sendOnlyFollowsRun);
-document.addEventListener("htmx:afterSettle", sendOnlyFollowsRun);
+document.addEventListener("htmx:wsAfterMessage", idleButtonsFollowRun);
+document.addEventListener("htmx:afterSettle", idleButtonsFollowRun);
 
 // Compare's figures table stays open (or folded) as the person left it when a
 // run's end redraws it.
@@ -128,6 +129,7 @@ document.addEventListener("htmx:afterSettle", sendOnlyFollowsRun);
 // longer says it, so a reload does not pre-select it again.
 (function () {
   function settle(event) {
+    if (event.detail.elt?.hasAttribute?.("data-passive")) return; // the page asking, not the person
     const form = document.getElementById("workbench-form");
     if (!form || !form.hasAttribute("data-preselected")) return;
     form.removeAttribute("data-preselected");
@@ -227,4 +229,78 @@ document.addEventListener("htmx:afterSettle", sendOnlyFollowsRun);
   }, true);
   const wanted = location.hash.match(/^#column-(\d+)$/);
   if (wanted) document.getElementById(`column-${wanted[1]}`)?.focus();
+})();
+
+// Response format: picking an example schema fills Schema name and Schema (the
+// example select itself is not sent), then autosaves them like typing would.
+document.addEventListener("change", (event) => {
+  const picker = event.target.closest("select[data-schema-examples]");
+  if (!picker || !picker.value) return;
+  const option = picker.selectedOptions[0];
+  const fill = (id, value) => {
+    const box = document.getElementById(id);
+    box.value = value;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+  fill(picker.dataset.nameBox, picker.value);
+  fill(picker.dataset.schemaBox, option.dataset.schema);
+  picker.value = "";
+});
+
+// Tools: "Add function" puts a function (name, description, parameters as JSON
+// Schema) at the end of the Tools list, which is what is sent and autosaved; the
+// server checks the list. An example fills the form; the form itself is not sent.
+(function () {
+  const partsOf = (form) => {
+    const parts = {};
+    form.querySelectorAll("[data-part]").forEach((el) => { parts[el.dataset.part] = el; });
+    return parts;
+  };
+  document.addEventListener("change", (event) => {
+    const picker = event.target.closest("select[data-tool-examples]");
+    if (!picker || !picker.value) return;
+    const tool = JSON.parse(picker.selectedOptions[0].dataset.tool).function;
+    const parts = partsOf(picker.closest("[data-add-tool]"));
+    parts.name.value = tool.name;
+    parts.description.value = tool.description || "";
+    parts.parameters.value = JSON.stringify(tool.parameters || {}, null, 2);
+    picker.value = "";
+  });
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-add-tool-button]");
+    if (!button) return;
+    const form = button.closest("[data-add-tool]");
+    const said = form.querySelector("[data-add-tool-said]");
+    const parts = partsOf(form);
+    const box = document.getElementById(form.dataset.toolsBox);
+    let tools, parameters;
+    try {
+      tools = box.value.trim() ? JSON.parse(box.value) : [];
+      if (!Array.isArray(tools)) throw new Error("not a list");
+    } catch (e) {
+      said.textContent = "The Tools list is not a JSON list: fix it first.";
+      return;
+    }
+    try {
+      parameters = parts.parameters.value.trim() ? JSON.parse(parts.parameters.value) : undefined;
+    } catch (e) {
+      said.textContent = "The function's parameters are not valid JSON.";
+      return;
+    }
+    const name = parts.name.value.trim();
+    if (!name) {
+      said.textContent = "Name the function first.";
+      parts.name.focus();
+      return;
+    }
+    const fn = { name: name };
+    if (parts.description.value.trim()) fn.description = parts.description.value.trim();
+    if (parameters !== undefined) fn.parameters = parameters;
+    tools.push({ type: "function", function: fn });
+    box.value = JSON.stringify(tools, null, 2);
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    said.textContent = `Added ${name} to Tools.`;
+    parts.name.value = "";
+    parts.description.value = "";
+  });
 })();

@@ -9,6 +9,6 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         # Load now so that a bad data file or operator TOML stops start-up with
         # a message naming the file, entry and field, instead of a 500 later.
-        from workbench.catalog.registry import get_catalog
+        from workbench.catalog.registry import static_catalog
 
-        get_catalog()
+        static_catalog()

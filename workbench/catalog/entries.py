@@ -13,14 +13,26 @@ class Provider:
     api_key_env: str | None = None
     # llama.cpp and OpenAI accept stream_options.include_usage; some proxies reject it.
     stream_usage: bool = True
+    # It returns token log probabilities (OpenAI, llama.cpp): its models' schemas
+    # then offer logprobs and top_logprobs.
+    logprobs: bool = False
+    # How its prompts can be counted exactly: "llama.cpp" (its /tokenize), or not at all.
+    tokenizer: str | None = None
     # Longest silence (seconds) between two bytes of an answer, the first included.
     read_timeout: float = 60.0
     # Longest a whole run may take (seconds), however steadily bytes arrive.
     deadline: float = 600.0
+    # It lists its models at GET {base_url}/models (vLLM, Ollama, llama.cpp, Oxen):
+    # the catalog adds them beside the operator's entries (catalog/discovery.py).
+    discover: bool = False
 
     @property
     def chat_completions_url(self) -> str:
         return self.base_url.rstrip("/") + "/chat/completions"
+
+    @property
+    def models_url(self) -> str:
+        return self.base_url.rstrip("/") + "/models"
 
     def api_key(self) -> str | None:
         """The key from the environment; never stored anywhere else."""
@@ -30,6 +42,11 @@ class Provider:
     def missing_key(self) -> str | None:
         """The environment variable this provider needs and the server lacks, if any."""
         return self.api_key_env if self.api_key_env and not self.api_key() else None
+
+    def auth_headers(self) -> dict[str, str]:
+        """The Authorization header its key makes, if it has one."""
+        key = self.api_key()
+        return {"Authorization": f"Bearer {key}"} if key else {}
 
     def no_key_reason(self) -> str:
         return (
@@ -59,6 +76,13 @@ class Model:
     quantized: str | bool | None = None
     released_at: str | None = None
     pricing: dict[str, float] | None = None
+    # The id the provider knows it by, when the catalog's differs (two providers
+    # serving one model name): what goes upstream as "model".
+    upstream_id: str | None = None
+
+    @property
+    def sent_id(self) -> str:
+        return self.upstream_id or self.id
 
     def parameters(self) -> list[tuple[str, dict[str, Any]]]:
         """Tunable request fields (everything but model and messages), in x-order."""

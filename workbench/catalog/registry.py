@@ -21,7 +21,15 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from workbench.catalog.entries import Model, Provider
-from workbench.catalog.schema import PARAMETER_TYPES, ParameterError, check_value, standard_schema
+from workbench.catalog.schema import (
+    PARAMETER_TYPES,
+    ParameterError,
+    check_value,
+    json_valued,
+    standard_schema,
+    with_logprobs,
+)
+from workbench.catalog.structured import schema_problem
 
 BUILTIN_DATA = Path(__file__).parent / "data" / "catalog.toml"
 
@@ -58,6 +66,9 @@ class Catalog:
             and (not capability or m.has_capability(capability))
             and (not text or text in m.display_name.lower() or text in m.id.lower())
         ]
+
+    def discovering(self) -> list[Provider]:
+        return [p for p in self.providers.values() if p.discover]
 
     def capabilities(self) -> list[str]:
         return sorted({c for m in self.models.values() for v in m.capabilities.values() for c in v})
@@ -107,8 +118,11 @@ _PROVIDER_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "base_url": ((str,), True),
     "api_key_env": ((str,), False),
     "stream_usage": ((bool,), False),
+    "logprobs": ((bool,), False),
+    "tokenizer": ((str,), False),
     "read_timeout": ((int, float), False),
     "deadline": ((int, float), False),
+    "discover": ((bool,), False),
 }
 _INT = (int,)
 _MODEL_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -129,6 +143,7 @@ _MODEL_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "released_at": ((str, datetime.date), False),
     "pricing": ((dict,), False),
     "json_request_schema": ((dict,), False),
+    "upstream_id": ((str,), False),
 }
 
 
@@ -165,6 +180,8 @@ def _parse_provider(pid: str, data: Any, path: Path | str) -> Provider:
             raise CatalogError(path, entry, name, "must be a positive number of seconds")
     if "api_key_env" in fields and not ENV_NAME.fullmatch(fields["api_key_env"]):
         raise CatalogError(path, entry, "api_key_env", "must be a name like MYLAB_API_KEY")
+    if fields.get("tokenizer", "llama.cpp") != "llama.cpp":
+        raise CatalogError(path, entry, "tokenizer", 'must be "llama.cpp" (or left out)')
     base_url = fields["base_url"].replace("{local_port}", str(settings.WORKBENCH_LOCAL_PORT))
     if not base_url.startswith(("http://", "https://")):
         raise CatalogError(path, entry, "base_url", "must start with http(s)://")
@@ -179,7 +196,11 @@ def _is_number(value: Any) -> bool:
 
 def _property_problem(prop: Any) -> str | None:
     """What in a schema property would make a page fail later, or None."""
-    if not isinstance(prop, dict) or prop.get("type") not in PARAMETER_TYPES:
+    kinds = prop.get("type") if isinstance(prop, dict) else None
+    kinds = kinds if isinstance(kinds, list) and kinds else [kinds]  # or a list of types
+    if not isinstance(prop, dict) or not all(
+        isinstance(k, str) and k in PARAMETER_TYPES for k in kinds
+    ):
         return f"type must be {', '.join(sorted(PARAMETER_TYPES))}"
     for key in ("minimum", "maximum", "x-order"):
         if key in prop and not _is_number(prop[key]):
@@ -191,6 +212,8 @@ def _property_problem(prop: Any) -> str | None:
         return "maxItems must be a whole number, 0 or more"
     if not isinstance(prop.get("enum", []), list) or not isinstance(prop.get("examples", []), list):
         return "enum and examples must be arrays"
+    if json_valued(prop) and (found := schema_problem(prop)):
+        return f"is not a JSON Schema: {found}"  # it is the schema its values are checked by
     # Each value the schema offers must be one it accepts (the page shows and sends them).
     free = {k: v for k, v in prop.items() if k != "enum"}
     offered = [("enum", v, free) for v in prop.get("enum", [])]
@@ -226,6 +249,8 @@ def _parse_model(data: Any, path: Path | str, index: int, providers: dict) -> Mo
     fields = _check_fields(data, _MODEL_FIELDS, path, entry)
     if not ID_CHARS.fullmatch(fields["id"]):
         raise CatalogError(path, entry, "id", ID_RULE)
+    if _CONTROL_OR_SPACE.search(fields.get("upstream_id", "x")):
+        raise CatalogError(path, entry, "upstream_id", "must not hold spaces or control characters")
     if fields["provider"] not in providers:
         raise CatalogError(path, entry, "provider", f"unknown provider '{fields['provider']}'")
     if "released_at" in fields:
@@ -241,17 +266,23 @@ def _parse_model(data: Any, path: Path | str, index: int, providers: dict) -> Mo
     ):
         raise CatalogError(path, entry, "pricing", "costs must be numbers")
     schema = fields.pop("json_request_schema", None)
+    # A model whose output includes "json" takes response_format (structured output),
+    # one whose output includes "tools" takes tools and tool_choice.
+    output = (caps or {}).get("output", [])
+    kinds = {"json_output": "json" in output, "tool_calls": "tools" in output}
     if schema is None:
-        schema = standard_schema()
+        schema = standard_schema(**kinds)
     elif "extends" in schema:
         # A schema may add provider-specific fields to the standard one.
         extra = schema["extends"] == "standard" and schema.get("properties", {})
         if not isinstance(extra, dict):
             raise CatalogError(path, entry, "json_request_schema.extends", "must be 'standard'")
         schema = {
-            **standard_schema(extra),
+            **standard_schema(extra, **kinds),
             "basic": schema.get("basic", standard_schema()["basic"]),
         }
+    if providers[fields["provider"]].logprobs:
+        schema = with_logprobs(schema)
     _check_schema(schema, path, entry)
     return Model(json_request_schema=schema, **fields)
 
@@ -292,8 +323,20 @@ def load_catalog(paths: list[Path]) -> Catalog:
 
 
 @cache
-def get_catalog() -> Catalog:
+def static_catalog() -> Catalog:
+    """The built-in data and the operator's file: read once per process."""
     paths = [BUILTIN_DATA]
     if settings.WORKBENCH_CONFIG:
         paths.append(Path(settings.WORKBENCH_CONFIG))
     return load_catalog(paths)
+
+
+def get_catalog() -> Catalog:
+    """The catalog: the static one, plus the models discovering providers list
+    (catalog/discovery.py), which the database holds and may change any time."""
+    static = static_catalog()
+    if not static.discovering():
+        return static
+    from workbench.catalog.discovery import following  # it needs the apps loaded
+
+    return following.get(static)

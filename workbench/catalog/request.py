@@ -7,8 +7,9 @@ from typing import Any
 
 from workbench.catalog.entries import Model, Provider
 from workbench.catalog.schema import ParameterError, check_value
+from workbench.catalog.tools import message_problem
 
-ROLES = ("system", "developer", "user", "assistant")
+ROLES = ("system", "developer", "user", "assistant", "tool")
 # OpenAI's newer models take instructions as "developer"; others know only "system".
 SYSTEM_ROLES = ("system", "developer")
 
@@ -26,7 +27,7 @@ class RequestError(ValueError):
 def build_body(
     model: Model,
     provider: Provider,
-    messages: list[dict[str, str]],
+    messages: list[dict[str, Any]],
     parameters: dict[str, Any],
     system_prompt: str = "",
     system_role: str = "system",
@@ -51,23 +52,46 @@ def build_body(
             params[name] = check_value(props[name], value)
         except ParameterError as exc:
             errors[name] = f"{props[name].get('title', name)} {exc}"
+    if "top_logprobs" in params and params.get("logprobs") is not True:
+        # OpenAI and llama.cpp refuse it (400): said here, before anything is sent.
+        errors["top_logprobs"] = f"{props['top_logprobs'].get('title')} needs Log probabilities on"
     if system_role not in SYSTEM_ROLES:
         errors["system_role"] = "must be system or developer"
     convo = [{"role": system_role, "content": system_prompt}] if system_prompt else []
     for i, message in enumerate(messages):
-        if message.get("role") not in ROLES or not isinstance(message.get("content"), str):
-            errors[f"messages[{i}]"] = f"needs a role ({', '.join(ROLES)}) and text"
-        else:
-            convo.append({"role": message["role"], "content": message["content"]})
+        try:
+            convo.append(request_message(message))
+        except ValueError as exc:
+            errors[f"messages[{i}]"] = str(exc)
     if not convo:
         errors["messages"] = "Write a message first: the conversation is empty"
     if errors:
         raise RequestError(errors)
-    body: dict[str, Any] = {"model": model.id, "messages": convo}
+    body: dict[str, Any] = {"model": model.sent_id, "messages": convo}
     body.update((name, params[name]) for name in props if name in params)
     if body.get("stream") and provider.stream_usage:
         body["stream_options"] = {"include_usage": True}
     return body
+
+
+def request_message(turn: dict[str, Any]) -> dict[str, Any]:
+    """A turn as a request carries it: role and content, plus an answer's
+    ``tool_calls`` (its content then null when it said nothing, as OpenAI sends
+    it) or a tool result's ``tool_call_id``. Raises ValueError saying what is wrong."""
+    calls = turn.get("tool_calls")
+    content = turn.get("content")
+    if turn.get("role") not in ROLES or not (
+        isinstance(content, str) or (content is None and calls)
+    ):
+        raise ValueError(f"needs a role ({', '.join(ROLES)}) and text")
+    if found := message_problem(turn):
+        raise ValueError(found)
+    out: dict[str, Any] = {"role": turn["role"], "content": (content or None) if calls else content}
+    if calls:
+        out["tool_calls"] = calls
+    if turn["role"] == "tool":
+        out["tool_call_id"] = turn["tool_call_id"]
+    return out
 
 
 def accepts(model: Model, name: str, value: Any) -> bool:

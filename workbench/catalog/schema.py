@@ -9,7 +9,10 @@ comes from.
 import math
 from typing import Any
 
-PARAMETER_TYPES = {"number", "integer", "boolean", "string", "array"}
+from workbench.catalog import structured, tools
+from workbench.text import TextError, parse_json
+
+PARAMETER_TYPES = {"number", "integer", "boolean", "string", "array", "object"}
 # Integers a request may carry whatever the schema says: providers read 64
 # bits at most, and Python cannot even print an int of 4300 digits or more.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -19,7 +22,7 @@ _MESSAGES = {
     "type": "array",
     "title": "Messages",
     "description": "The conversation so far: objects with a role (system, developer, "
-    "user or assistant) and content.",
+    "user, assistant or tool) and content.",
 }
 _STANDARD_PROPERTIES: dict[str, dict[str, Any]] = {
     "temperature": {
@@ -97,11 +100,49 @@ _STANDARD_PROPERTIES: dict[str, dict[str, Any]] = {
     },
 }
 _BASIC = ["temperature", "max_tokens", "top_p", "stream"]
+# Offered where the provider returns them (Provider.logprobs), not by the standard
+# schema, which every OpenAI-compatible server must take.
+_LOGPROBS: dict[str, dict[str, Any]] = {
+    "logprobs": {
+        "type": "boolean",
+        "title": "Log probabilities",
+        "default": False,
+        "x-order": 9,
+        "description": "Return the probability of each token of the answer: the answer can "
+        "then be read shaded by probability.",
+    },
+    "top_logprobs": {
+        "type": "integer",
+        "title": "Top log probabilities",
+        "minimum": 0,
+        "maximum": 20,
+        "x-order": 10,
+        "examples": [3],
+        "description": "How many of the likeliest alternatives to return for each token "
+        "(with Log probabilities on).",
+    },
+}
 
 
-def standard_schema(extra: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The standard chat-completions schema, plus a provider's own extras."""
+def standard_schema(
+    extra: dict[str, dict[str, Any]] | None = None,
+    *,
+    json_output: bool = False,
+    tool_calls: bool = False,
+) -> dict[str, Any]:
+    """The standard chat-completions schema, plus a provider's own extras.
+
+    ``json_output``: the model can answer in JSON (its capabilities say so), so
+    the schema has ``response_format`` too; ``tool_calls``: it can call tools, so
+    ``tools`` and ``tool_choice``. Not every OpenAI-compatible server takes
+    these, and one that does not may refuse the whole request.
+    """
     properties = {"model": _MODEL, "messages": _MESSAGES, **_STANDARD_PROPERTIES}
+    if json_output:
+        properties["response_format"] = structured.RESPONSE_FORMAT
+    if tool_calls:
+        properties["tools"] = tools.TOOLS
+        properties["tool_choice"] = tools.TOOL_CHOICE
     properties.update(extra or {})
     return {
         "type": "object",
@@ -111,6 +152,25 @@ def standard_schema(extra: dict[str, dict[str, Any]] | None = None) -> dict[str,
     }
 
 
+def with_logprobs(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with logprobs and top_logprobs, unless it says otherwise of them."""
+    properties = {**{k: dict(v) for k, v in _LOGPROBS.items()}, **schema["properties"]}
+    return {**schema, "properties": properties}
+
+
+def json_valued(prop: dict[str, Any]) -> bool:
+    """Whether a property's value is JSON beyond a number, text or list of texts
+    (response_format, tools, tool_choice): the property is then JSON Schema for
+    its value, and checked as such."""
+    kind = prop.get("type")
+    items = prop.get("items")
+    return (
+        kind == "object"
+        or isinstance(kind, list)
+        or (kind == "array" and isinstance(items, dict) and items.get("type") != "string")
+    )
+
+
 class ParameterError(ValueError):
     """A value the schema refuses; the message is shown beside the field."""
 
@@ -118,7 +178,12 @@ class ParameterError(ValueError):
 def check_value(prop: dict[str, Any], value: Any) -> Any:
     """Return ``value`` if it fits ``prop``, else raise ParameterError saying why."""
     kind = prop.get("type")
-    if kind == "boolean":
+    if json_valued(prop):
+        if kind == "object" and not isinstance(value, dict):
+            raise ParameterError("must be a JSON object")
+        if found := structured.problem(prop, value):
+            raise ParameterError(f"is not valid: {found}")
+    elif kind == "boolean":
         if not isinstance(value, bool):
             raise ParameterError("must be true or false")
     elif kind in ("number", "integer"):
@@ -157,6 +222,13 @@ def parse_form_value(prop: dict[str, Any], raw: str) -> Any:
     """
     kind = prop.get("type")
     text = raw.strip()
+    if json_valued(prop):
+        if text == "":
+            return None
+        try:
+            return check_value(prop, parse_json(text))
+        except TextError as exc:
+            raise ParameterError(str(exc)) from None
     if kind == "array":
         items = [line for line in raw.replace("\r\n", "\n").split("\n") if line != ""]
         return check_value(prop, items) if items else None

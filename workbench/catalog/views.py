@@ -1,23 +1,50 @@
-"""The catalog's pages: the list of models and one page per model."""
+"""The catalog's pages: the list of models (with "Refresh models" for the providers
+that list their own) and one page per model."""
+
+from typing import Any
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
+from workbench.catalog import discovery
 from workbench.catalog.forms import ModelFilterForm
-from workbench.catalog.registry import get_catalog
+from workbench.catalog.registry import get_catalog, static_catalog
 from workbench.catalog.request import example_body
 from workbench.snippets.render import render_snippets
 
 EXAMPLE_LEVELS = [("minimal", "Minimal"), ("basic", "Basic parameters"), ("all", "All parameters")]
 
 
+@require_GET
 def model_list(request: HttpRequest) -> HttpResponse:
-    form = ModelFilterForm(request.GET)
-    models = form.results() if form.is_valid() else []
-    template = "catalog/model_list.html"
-    if request.htmx:
-        template += "#results"
-    ctx = {"form": form, "models": models}
+    return _listed(request, ModelFilterForm(request.GET), "#results")
+
+
+@require_POST
+def refresh_models(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """List a discovering provider's models now (the "Refresh models" button)."""
+    provider = static_catalog().providers.get(provider_id)
+    if provider is None or not provider.discover:
+        raise Http404(f"No provider {provider_id!r} lists its models")
+    row = discovery.refresh(provider)
+    form = ModelFilterForm(request.POST)
+    if not request.htmx:
+        filters = {k: v for k, v in form.data.items() if k in form.fields and v}
+        return redirect(f"{reverse('model-list')}?{urlencode(filters)}".rstrip("?"))
+    return _listed(request, form, "#catalog", refreshed=(provider, row))
+
+
+def _listed(request: HttpRequest, form: ModelFilterForm, part: str, **ctx: Any) -> HttpResponse:
+    """The model list (the page, or for htmx its ``part``) for these filters."""
+    template = "catalog/model_list.html" + (part if request.htmx else "")
+    ctx |= {
+        "form": form,
+        "models": form.results() if form.is_valid() else [],
+        "discoveries": discovery.statuses(),
+    }
     return render(request, template, ctx, status=200 if form.is_valid() else 400)
 
 

@@ -36,8 +36,13 @@ class Message(TypedDict):
     error: NotRequired[str]
     figures: NotRequired[dict[str, Any]]
     run: NotRequired[str]  # the run that wrote (or is writing) this answer
+    reasoning: NotRequired[str]  # a reasoning model's thinking: shown, never sent back
+    logprobs: NotRequired[list[list[Any]]]  # each token's: [token, logprob, alternatives]
     html: NotRequired[str]  # the answer rendered once, when its run ended...
     html_version: NotRequired[int]  # ...by this version of chat.markdown
+    response_format: NotRequired[dict[str, Any]]  # the JSON its run asked for (shown as such)
+    tool_calls: NotRequired[list[dict[str, Any]]]  # an answer's calls: {id, type, function}
+    tool_call_id: NotRequired[str]  # a tool turn: the call whose result it holds
 
 
 def new_id() -> str:
@@ -48,11 +53,12 @@ def message(role: str, content: str, status: Status = Status.DONE, **extra: Any)
     return Message(id=new_id(), role=role, content=content, status=status, **extra)
 
 
-def failed_before_text(status: str, text: str) -> bool:
+def failed_before_text(status: str, text: str, tool_calls: Any = None) -> bool:
     """A run that failed before any text came (refused, unreachable, an HTTP error, an
     empty answer) leaves no answer: nothing to keep, and no figures to show, only its
-    reason, in a notice. The user's turn stays, so Regenerate sends it again."""
-    return status == Status.ERROR and not text
+    reason, in a notice. The user's turn stays, so Regenerate sends it again.
+    Tool calls are an answer too: a run that made some did not fail before text."""
+    return status == Status.ERROR and not text and not tool_calls
 
 
 def is_sendable(m: Message) -> bool:
@@ -64,6 +70,17 @@ def is_sendable(m: Message) -> bool:
     if m["status"] == Status.STREAMING:
         return False
     return m["status"] == Status.DONE or bool(m["content"])
+
+
+# A turn's fields that go into a request besides role and content (catalog.request).
+TOOL_FIELDS = ("tool_calls", "tool_call_id")
+
+
+def sent_fields(m: Message | dict[str, Any]) -> dict[str, Any]:
+    """A turn as the request builder takes it: role, content and its tool fields."""
+    turn = {"role": m.get("role"), "content": m.get("content")}
+    turn.update((k, m[k]) for k in TOOL_FIELDS if k in m)  # type: ignore[literal-required]
+    return turn
 
 
 @dataclass
@@ -138,11 +155,12 @@ class Column:
     def streaming(self) -> list[Message]:
         return [m for m in self.messages if m["status"] == Status.STREAMING]
 
-    def request_messages(self) -> list[dict[str, str]]:
+    def request_messages(self) -> list[dict[str, Any]]:
         """The conversation as the model sees it."""
-        return [
-            {"role": m["role"], "content": m["content"]} for m in self.messages if is_sendable(m)
-        ]
+        return [sent_fields(m) for m in self.messages if is_sendable(m)]
+
+    def ends_with_tool_results(self) -> bool:
+        return bool(self.messages) and self.messages[-1]["role"] == "tool"
 
     def request_body(self, pending: str = "") -> dict[str, Any]:
         """What Run sends: the conversation, plus ``pending`` as the last user turn."""
@@ -180,10 +198,16 @@ class Column:
             )
         turns = body.get("messages")
         if not isinstance(turns, list) or not all(
-            isinstance(m, dict) and isinstance(m.get("content"), str) for m in turns
+            isinstance(m, dict)
+            and (
+                isinstance(m.get("content"), str)
+                or (m.get("content") is None and "tool_calls" in m)
+            )
+            for m in turns
         ):
             raise RequestError({"messages": "must be a list of {role, content} with text content"})
-        turns = [{"role": m.get("role"), "content": m["content"]} for m in turns]
+        # An answer that only called tools has null content: kept as no text.
+        turns = [{**sent_fields(m), "content": m["content"] or ""} for m in turns]
         for i, turn in enumerate(turns):
             if "\x00" in turn["content"]:
                 raise RequestError(
@@ -204,7 +228,7 @@ class Column:
         params = {k: v for k, v in body.items() if k not in ("model", "messages", "stream_options")}
         if stand_in is not None:
             params = {k: v for k, v in params.items() if accepts(stand_in, k, v)}
-        turns = [message(t["role"], t["content"]) for t in turns]
+        turns = [message(**t) for t in turns]
         column = cls(model.id, system, params, turns, system_role)
         column.request_body(pending)  # refuses what does not fit
         return column, pending

@@ -14,10 +14,13 @@ from django.utils.datastructures import MultiValueDict
 from workbench.catalog.entries import Model
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import ROLES, SYSTEM_ROLES
-from workbench.catalog.schema import ParameterError, parse_form_value
+from workbench.catalog.schema import ParameterError, json_valued, parse_form_value
+from workbench.catalog.tools import EXAMPLES as TOOL_EXAMPLES
 from workbench.chat.conversation import Column
+from workbench.chat.editors import ResponseFormatField, ShownCheckbox, ToolChoiceField
 from workbench.chat.models import MAX_COLUMNS, Panel
 from workbench.limits import MAX_TEXT
+from workbench.snippets.generate import json_text
 
 PARAM_PREFIX = "param-"
 TOO_LONG = (
@@ -63,16 +66,6 @@ def long_text(what: str, rows: int | None = None) -> forms.CharField:
     )
 
 
-class ShownCheckbox(forms.CheckboxInput):
-    """A checkbox that says when it was on the page: an unticked box sends
-    nothing, so a hidden marker tells "unticked" from "not in this form"."""
-
-    template_name = "chat/widgets/shown_checkbox.html"
-
-    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
-        return name not in data and name + "-shown" not in data
-
-
 def step(prop: dict[str, Any]) -> int | float:
     """One step of a number: the arrow keys' and the slider's (not 1, which took
     Temperature from 0.8 to 1 to 2)."""
@@ -95,6 +88,8 @@ class SchemaField(forms.Field):
             attrs = {"step": step(prop)}
             attrs.update({k[:3]: prop[k] for k in ("minimum", "maximum") if k in prop})
             widget = forms.NumberInput(attrs=attrs)
+        elif json_valued(prop):
+            widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "code"})
         elif kind == "array":
             widget = forms.Textarea(attrs={"rows": 2, "placeholder": "One per line"})
         else:
@@ -117,6 +112,8 @@ class SchemaField(forms.Field):
             raise forms.ValidationError(f"{self.label} {exc}.") from None
 
     def prepare_value(self, value: Any) -> Any:
+        if json_valued(self.prop) and isinstance(value, dict | list):
+            return json_text(value)
         if self.prop.get("type") == "array" and isinstance(value, list):
             return "\n".join(value)
         return value
@@ -147,6 +144,33 @@ class SchemaField(forms.Field):
             return None
         rest = prop.get("default", prop["minimum"])  # where it stands when nothing is set
         return {"min": prop["minimum"], "max": prop["maximum"], "step": step(prop), "rest": rest}
+
+
+class ToolsField(SchemaField):
+    """``tools`` as the JSON list sent, with a small form beside it that adds a
+    function to the list (name, description, parameters: static/js/workbench.js)."""
+
+    def __init__(self, prop: dict[str, Any]):
+        super().__init__(prop)
+        self.template_name = "chat/_tools.html"
+        self.widget.attrs["rows"] = 8
+
+    def get_bound_field(self, form: forms.Form, field_name: str) -> forms.BoundField:
+        bound = super().get_bound_field(form, field_name)
+        bound.examples = [(label, json_text(tool)) for label, tool in TOOL_EXAMPLES]  # type: ignore[attr-defined]
+        return bound
+
+
+EDITORS: dict[str, Any] = {
+    "response_format": ResponseFormatField,
+    "tools": ToolsField,
+    "tool_choice": ToolChoiceField,
+}
+
+
+def field_for(prop: dict[str, Any]) -> forms.Field:
+    """The panel's field for a schema property: its own editor where it names one."""
+    return EDITORS.get(prop.get("x-editor", ""), SchemaField)(prop)
 
 
 class PanelForm(forms.Form):
@@ -191,7 +215,7 @@ class PanelForm(forms.Form):
         self.chosen: Model = chosen or (column.model if column else get_catalog().default_model())
         for name, prop in self.chosen.parameters():
             key = PARAM_PREFIX + name
-            self.fields[key] = SchemaField(prop)
+            self.fields[key] = field_for(prop)
             self.fields[key].widget.attrs["aria-describedby"] = f"help-{key} error-{key}"
 
     def clean_model(self) -> str:
@@ -262,6 +286,17 @@ class PanelForm(forms.Form):
 class MessageForm(forms.Form):
     role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
     content = long_text("The text", rows=4)
+
+
+class ToolResultForm(forms.Form):
+    """What a tool returned, as the person writes it (often JSON; any text is sent)."""
+
+    content = long_text("The tool result")
+
+    def clean_content(self) -> str:
+        if not self.cleaned_data["content"].strip():
+            raise forms.ValidationError("Write the tool's result first.")
+        return self.cleaned_data["content"]
 
 
 class DiffForm(forms.Form):

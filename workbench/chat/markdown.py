@@ -24,6 +24,7 @@ characters is shown as plain text.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import nh3
 from django.utils.html import escape
@@ -35,10 +36,12 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from workbench.catalog.structured import asks_for_json, check_answer
 from workbench.limits import MARKDOWN_LIMIT
+from workbench.snippets.generate import json_text
 from workbench.snippets.highlight import TOKEN_CLASSES, highlight, lexer_for
 
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5
 ALIGN_CLASSES = {"align-left", "align-center", "align-right"}  # see workbench.css
 PAGE_LEVEL = 2  # the level of the heading answers sit under ("Conversation")
 LANGUAGE_LABEL = 40  # characters of a code block's language shown at most
@@ -77,9 +80,14 @@ def _code_block(
     button, above the code, highlighted when Pygments knows the language."""
     token = tokens[idx]
     words = unescapeAll(token.info).split(maxsplit=1)
-    language = words[0] if words else ""
+    return code_block(token.content, words[0] if words else "")
+
+
+def code_block(text: str, language: str) -> str:
+    """Code under a bar naming its language, with a Copy code button; highlighted
+    when Pygments knows the language."""
     lexer = lexer_for(language) if language else None
-    code = highlight(token.content, lexer) if lexer else escapeHtml(token.content)
+    code = highlight(text, lexer) if lexer else escapeHtml(text)
     label = escapeHtml(lexer.name if lexer else language[:LANGUAGE_LABEL] or "Text")
     return (
         '<div class="code-block"><div class="code-bar">'
@@ -141,6 +149,7 @@ _TAGS = {
 }
 _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "button": {"type"}}
 _CLASSES = {
+    "p": {"json-check", "valid", "invalid"},
     "th": ALIGN_CLASSES,
     "td": ALIGN_CLASSES,
     "div": {"code-block", "code-bar"},
@@ -151,7 +160,10 @@ _CLASSES = {
 
 
 def render_markdown(text: str) -> SafeString:
-    html = _MD.render(text)
+    return sanitised(_MD.render(text))
+
+
+def sanitised(html: str) -> SafeString:
     clean = nh3.clean(
         html,
         tags=_TAGS,
@@ -169,8 +181,25 @@ def is_plain(text: str) -> bool:
     return len(text) > MARKDOWN_LIMIT
 
 
-def render_answer(text: str) -> SafeString:
-    """An answer's HTML: Markdown, or plain text (line breaks kept) when it is too long."""
+def render_answer(text: str, response_format: dict[str, Any] | None = None) -> SafeString:
+    """An answer's HTML: Markdown, or plain text (line breaks kept) when it is too long.
+
+    An answer asked for as JSON (``response_format``) is shown formatted, under
+    what the check found: valid JSON, valid against the schema, or why not.
+    The text itself is kept as it came; this is only how it is shown.
+    """
     if is_plain(text):
         return mark_safe(f'<p class="plain">{escape(text)}</p>')
+    if asks_for_json(response_format):
+        return render_json(text, response_format)  # type: ignore[arg-type]
     return render_markdown(text)
+
+
+def render_json(text: str, response_format: dict[str, Any]) -> SafeString:
+    check = check_answer(text, response_format)
+    mark = (
+        f'<p class="json-check {"valid" if check.valid else "invalid"}">{escape(check.verdict)}</p>'
+    )
+    if not check.parsed:  # shown as it came, which may be JSON in a Markdown code block
+        return sanitised(mark + _MD.render(text))
+    return sanitised(mark + code_block(json_text(check.value), "json"))

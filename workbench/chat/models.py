@@ -19,6 +19,7 @@ from django.utils import timezone
 from workbench.catalog.entries import Model, Provider
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
+from workbench.catalog.structured import asks_for_json
 from workbench.chat.conversation import (
     Column,
     Message,
@@ -280,14 +281,28 @@ class Draft(models.Model):
         draft._store()
         return draft
 
+    def _take_panel(self, panel: Panel | None, revision: int | None) -> None:
+        """A column action keeps its page's panel first, unless the page (at
+        ``revision``) is older than the columns it shows: then Close or Keep could
+        hit another column than the one pressed (another tab closed one), and
+        nothing is changed."""
+        if revision is not None and revision < self.revision:
+            raise RefusedChange(
+                "This page is out of date (another tab changed the conversation): "
+                "nothing was changed. Reload the page."
+            )
+        if panel is not None:
+            self._apply(panel)
+
     @classmethod
     @transaction.atomic
-    def add_column(cls, browser: str, from_index: int, panel: Panel | None = None) -> "Draft":
+    def add_column(
+        cls, browser: str, from_index: int, panel: Panel | None = None, revision: int | None = None
+    ) -> "Draft":
         """Compare: one more column, a copy of column ``from_index`` (model,
         parameters, system prompt and history), placed after the others."""
         draft = cls._locked(browser)
-        if panel is not None:
-            draft._apply(panel)
+        draft._take_panel(panel, revision)
         draft._idle()
         if len(draft.columns) >= MAX_COLUMNS:
             raise RefusedChange(f"A comparison holds at most {MAX_COLUMNS} columns.")
@@ -300,11 +315,12 @@ class Draft(models.Model):
 
     @classmethod
     @transaction.atomic
-    def close_column(cls, browser: str, index: int, panel: Panel | None = None) -> "Draft":
+    def close_column(
+        cls, browser: str, index: int, panel: Panel | None = None, revision: int | None = None
+    ) -> "Draft":
         """Take column ``index`` out of the comparison (its answers go with it)."""
         draft = cls._locked(browser)
-        if panel is not None:
-            draft._apply(panel)
+        draft._take_panel(panel, revision)
         draft._idle()
         if len(draft.columns) < 2:
             raise RefusedChange("The last column cannot be closed.")
@@ -317,12 +333,13 @@ class Draft(models.Model):
 
     @classmethod
     @transaction.atomic
-    def keep_column(cls, browser: str, index: int, panel: Panel | None = None) -> "Draft":
+    def keep_column(
+        cls, browser: str, index: int, panel: Panel | None = None, revision: int | None = None
+    ) -> "Draft":
         """Keep this one: column ``index``'s turns become every column's history
         (each column keeps its own model, parameters and system prompt)."""
         draft = cls._locked(browser)
-        if panel is not None:
-            draft._apply(panel)
+        draft._take_panel(panel, revision)
         draft._idle()
         if not 0 <= index < len(draft.columns):
             raise RefusedChange("That column no longer exists; reload the page.")
@@ -435,7 +452,7 @@ class Draft(models.Model):
     @classmethod
     @transaction.atomic
     def finish_run(
-        cls, run_id: str, outcome: "Outcome", html: str = ""
+        cls, run_id: str, outcome: "Outcome", html: str = "", response_format: Any = None
     ) -> tuple[int, Message] | None:
         """Store the answer where its placeholder is: (its index, the answer); None
         if the draft is gone. The Run records the outcome either way.
@@ -457,10 +474,18 @@ class Draft(models.Model):
         if outcome.error:
             answer["error"] = outcome.error
         answer["figures"] = outcome.figures
+        if outcome.reasoning:
+            answer["reasoning"] = outcome.reasoning
+        if outcome.logprobs:
+            answer["logprobs"] = outcome.logprobs
+        if outcome.tool_calls:
+            answer["tool_calls"] = outcome.tool_calls
+        if asks_for_json(response_format):  # how it is shown, if rendered again
+            answer["response_format"] = response_format
         if html:
             answer["html"], answer["html_version"] = html, RENDERER_VERSION
         index = column.find_run(run_id)
-        if failed_before_text(outcome.status, outcome.text):
+        if failed_before_text(outcome.status, outcome.text, outcome.tool_calls):
             if index is not None:
                 del column.messages[index]
             index = len(column.messages) if index is None else index
@@ -610,6 +635,24 @@ class Draft(models.Model):
         draft._store()
         return draft
 
+    @classmethod
+    @transaction.atomic
+    def add_tool_result(cls, browser: str, message_id: str, call: int, content: str) -> "Draft":
+        """The result of an answer's ``call``-th tool call, as a ``tool`` turn after the
+        answer (and after the results already added to it), for the next Run to send."""
+        draft = cls._locked(browser)
+        where, column, index = draft._editable(message_id)
+        calls = column.messages[index].get("tool_calls") or []
+        if not 0 <= call < len(calls):
+            raise RefusedChange("That tool call no longer exists; reload the page.")
+        after = index + 1
+        while after < len(column.messages) and column.messages[after]["role"] == "tool":
+            after += 1
+        column.messages.insert(after, message("tool", content, tool_call_id=calls[call]["id"]))
+        draft._put(where, column)
+        draft._store()
+        return draft
+
     def _idle(self) -> None:
         """Refuse a change of the whole conversation while an answer streams in it."""
         self._reap()
@@ -679,6 +722,9 @@ class Outcome:
     status: Status
     error: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
+    reasoning: str = ""  # a reasoning model's, kept apart from the answer
+    logprobs: list[list[Any]] = field(default_factory=list)  # see relay.runs.Reply
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # see relay.calls
 
 
 class RunQuerySet(models.QuerySet):

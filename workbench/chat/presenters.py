@@ -4,7 +4,9 @@ Kept apart from the views because the relay renders the same fragments (a
 finished answer, an error) from outside any request.
 """
 
+import contextlib
 import json
+import math
 from typing import Any
 
 from django.utils.html import escape, linebreaks
@@ -20,6 +22,7 @@ from workbench.chat.models import MAX_COLUMNS, Draft
 from workbench.chat.standings import standings
 from workbench.limits import MAX_FRAME_BYTES
 from workbench.snippets.render import render_snippets
+from workbench.text import TextError, parse_json
 
 
 def model_groups() -> dict[str, list[tuple[Model, str | None]]]:
@@ -86,7 +89,7 @@ def column_view(
         "index": index,
         "number": index + 1,
         "model": column.model,
-        "messages": [message_view(i, m, texts) for i, m in enumerate(column.messages)],
+        "messages": message_views(column.messages, texts),
         "conversation_id": conversation_id(index),
         "active_run": streaming,
     }
@@ -112,7 +115,7 @@ def conversation_view(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "column": column,
                 # as they are sent (true, not Python's True)
                 "parameters": {k: json.dumps(v) for k, v in column.parameters.items()},
-                "messages": [message_view(i, m) for i, m in enumerate(column.messages)],
+                "messages": message_views(column.messages),
             }
         )
     return views
@@ -124,7 +127,55 @@ def answer_html(m: Message, live_text: str | None = None) -> SafeString:
         return escape(live_text or "")
     if m.get("html_version") == RENDERER_VERSION:
         return mark_safe(m["html"])  # rendered and sanitised by render_answer
-    return render_answer(m["content"])
+    return render_answer(m["content"], m.get("response_format"))
+
+
+def token_view(logprobs: list[list[Any]]) -> list[dict[str, Any]]:
+    """An answer's tokens for the shaded view: each with a shade from 0 (unlikely) to
+    4 (near certain) and what it says on hover or focus: its probability and the
+    likeliest alternatives."""
+
+    def percent(logprob: float) -> str:
+        return f"{math.exp(logprob) * 100:.1f} %"
+
+    tokens = []
+    for text, logprob, alternatives in logprobs:
+        says = f"{text!r}: {percent(logprob)}"
+        if others := ", ".join(f"{a!r} {percent(lp)}" for a, lp in alternatives if a != text):
+            says += f"; instead: {others}"
+        shade = sum(math.exp(logprob) >= bound for bound in (0.1, 0.3, 0.6, 0.9))
+        tokens.append({"text": text, "shade": shade, "says": says})
+    return tokens
+
+
+PRETTY_ARGUMENTS = 10_000  # characters of a call's arguments shown indented, at most
+
+
+def tool_call_views(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An answer's tool calls as shown: name, id and arguments (indented, if they
+    are JSON; as the model wrote them, if not)."""
+    views = []
+    for call in calls:
+        arguments = call["function"]["arguments"]
+        if len(arguments) <= PRETTY_ARGUMENTS:  # indenting a long one could multiply it
+            with contextlib.suppress(TextError):  # guarded: a model's text may be anything
+                arguments = json.dumps(parse_json(arguments), indent=2, ensure_ascii=False)
+        views.append({"id": call["id"], "name": call["function"]["name"], "arguments": arguments})
+    return views
+
+
+def message_views(messages: list[Message], live: dict[str, str] | None = None) -> list[dict]:
+    """A conversation's messages as shown: a tool result names the call it answers,
+    and a call already answered offers no second Add result."""
+    names = {c["id"]: c["function"]["name"] for m in messages for c in m.get("tool_calls", [])}
+    answered = {m.get("tool_call_id") for m in messages if m["role"] == "tool"}
+    views = [message_view(i, m, live) for i, m in enumerate(messages)]
+    for view in views:
+        for call in view["calls"]:
+            call["answered"] = call["id"] in answered
+        if view["role"] == "tool":
+            view["answers"] = names.get(view.get("tool_call_id", ""), "")
+    return views
 
 
 def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> dict[str, Any]:
@@ -144,6 +195,8 @@ def message_view(index: int, m: Message, live: dict[str, str] | None = None) -> 
         # The text as written, for "Copy message N" (static/js/copy.js); text too long
         # to render is shown as written, and is copied from the page.
         "source": not streaming and not is_plain(m["content"]),
+        "tokens": token_view(m.get("logprobs") or []),
+        "calls": tool_call_views(m.get("tool_calls") or []),
     }
 
 

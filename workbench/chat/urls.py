@@ -14,6 +14,11 @@ urlpatterns = [
         views.message_delete,
         name="message-delete",
     ),
+    path(
+        "workbench/messages/<slug:message_id>/result/<int:call>",
+        views.tool_result,
+        name="tool-result",
+    ),
     path("workbench/clear", views.clear, name="clear"),
     path("workbench/set-aside", views.set_aside, name="set-aside"),
     path("workbench/import", views.import_request, name="import"),
@@ -23,4 +28,5 @@ urlpatterns = [
     path("workbench/columns/<int:number>/close", views.column_close, name="column-close"),
     path("workbench/columns/<int:number>/keep", views.column_keep, name="column-keep"),
     path("workbench/api", views.api_panel, name="api-panel"),
+    path("workbench/meter", views.meter, name="meter"),
 ]

@@ -14,23 +14,26 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import RequestError
 from workbench.chat import undo
 from workbench.chat.diff import diff
-from workbench.chat.forms import DiffForm, MessageForm, PanelForm
+from workbench.chat.forms import DiffForm, MessageForm, PanelForm, ToolResultForm
 from workbench.chat.imported import (
     MODEL_QUESTION,
     ImportReport,
     import_notices,
     replaced_by_import,
 )
+from workbench.chat.meter import measure
 from workbench.chat.models import MAX_COLUMNS, Draft, Occupied, RefusedChange
 from workbench.chat.presenters import api_view, message_view, page_context
 from workbench.chat.standings import standings
 from workbench.snippets.importing import UnreadableSnippet, parse_pasted
 
+METER_CHANGED = "meter"  # the page's meter asks again (templates/chat/workbench.html#meter)
 logger = logging.getLogger(__name__)
 PAGE = "chat/workbench.html"
 ENVELOPES = "chat/envelopes/"
@@ -130,7 +133,7 @@ def draft_update(request: HttpRequest) -> HttpResponse:
         ctx["model_changed"] = form.chosen.id != request.POST.get("panel_model")
     if request.POST.get("api_open"):  # on screen: refresh it now, else when next shown
         ctx["api"] = api_view(draft, ctx["focus"])
-    return render(request, ENVELOPES + "feedback.html", ctx)
+    return trigger_client_event(render(request, ENVELOPES + "feedback.html", ctx), METER_CHANGED)
 
 
 def _columns_changed(
@@ -139,8 +142,12 @@ def _columns_changed(
     """Compare, close or keep a column: the panel as posted is kept first, then the
     page is shown again with its new columns, the panel on ``index``."""
     panel = posted_panel(request)[2].panel()
+    revision = request.POST.get("revision", "")
+    shown = (
+        int(revision) if revision.isascii() and revision.isdigit() and len(revision) < 19 else None
+    )
     try:
-        draft = change(request.browser, index, panel)
+        draft = change(request.browser, index, panel, shown)
     except RefusedChange as exc:
         return refuse(str(exc))
     focus = min(index, len(draft.columns) - 1) + 1
@@ -242,7 +249,23 @@ def _conversation_changed(
 def _changed(request: HttpRequest, draft: Draft, **extra: Any) -> HttpResponse:
     """The conversation as it now is; ``extra``: the notice (cleared if not given) and more."""
     ctx = {**page_context(draft), **extra}
-    return render(request, ENVELOPES + "conversation_changed.html", ctx)
+    response = render(request, ENVELOPES + "conversation_changed.html", ctx)
+    return trigger_client_event(response, METER_CHANGED)
+
+
+@require_GET
+def meter(request: HttpRequest) -> HttpResponse:
+    """The token and cost meter of what Run would send now from the column the panel
+    edits (asked for when the page loads, after an autosave, a change to the
+    conversation, or a run's end)."""
+    draft = Draft.of(request.browser)
+    if not draft.columns:
+        return render(request, PAGE + "#meter-text", {"meter": None})
+    column = draft.column(draft.column_index(_number(request.GET.get("column"))))
+    shown = request.GET.get("model", "")  # a model a link chose, not stored yet
+    if shown != column.model_id and get_catalog().get(shown) is not None:
+        column.switch_model(shown)
+    return render(request, PAGE + "#meter-text", {"meter": measure(column, draft.pending)})
 
 
 @require_POST
@@ -279,6 +302,20 @@ def message_add(request: HttpRequest) -> HttpResponse:
         return refuse(" ".join(problem))
     revision = form.cleaned_data.get("revision")
     return _conversation_changed(request, Draft.add_message, text, revision, cleared_box=True)
+
+
+@require_POST
+def tool_result(request: HttpRequest, message_id: str, call: int) -> HttpResponse:
+    """Add the result of an answer's tool call; Run then sends it back to the model."""
+    form = ToolResultForm({"content": request.POST.get(f"tool_result-{call}", "")})
+    if not form.is_valid():
+        return refuse(" ".join(e for errs in form.errors.values() for e in errs))
+    content = form.cleaned_data["content"]
+    try:
+        draft = Draft.add_tool_result(request.browser, message_id, call, content)
+    except RefusedChange as exc:
+        return refuse(str(exc))
+    return _changed(request, draft, notice="Tool result added: press Run to continue.")
 
 
 @require_POST

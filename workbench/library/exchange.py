@@ -1,11 +1,11 @@
 """Sessions as files: the one home of the wire format, ``workbench.session/1``.
 
 Export writes a saved session as JSON: its title, columns (model, parameters,
-system prompt and messages with their status, error, figures and run), the
-Message box, and its runs with the exact bodies they sent. Render caches are
-left out, and nothing secret is in any of these fields; as a last guard, a
-key the server holds is removed should an upstream have echoed one into an
-error.
+system prompt and messages with their status, error, figures, run and the JSON
+format asked for), the Message box, and its runs with the exact bodies they
+sent. Render caches are left out, and nothing secret is in any of these fields;
+as a last guard, a key the server holds is removed should an upstream have
+echoed one into an error.
 
 Import reads such a file, an OpenAI chat-completions request body, or a list
 of them, into plain values (``ImportedFile``) that ``Session.import_sessions``
@@ -31,10 +31,13 @@ from django.utils.text import slugify
 
 from workbench.catalog.registry import get_catalog
 from workbench.catalog.request import ROLES, RequestError, accepts, build_body
-from workbench.chat.conversation import Column, Status, new_id
+from workbench.catalog.schema import ParameterError, check_value
+from workbench.catalog.structured import RESPONSE_FORMAT
+from workbench.catalog.tools import message_problem
+from workbench.chat.conversation import TOOL_FIELDS, Column, Status, new_id
 from workbench.library.forms import RenameForm
 from workbench.library.models import Session, default_title, shorten
-from workbench.limits import MAX_IMPORT_BYTES, MAX_TEXT
+from workbench.limits import LOGPROB_ALTERNATIVES, LOGPROB_TOKENS, MAX_IMPORT_BYTES, MAX_TEXT
 from workbench.text import TextError, find_invalid, parse_json
 
 NAME = "workbench.session"
@@ -45,6 +48,10 @@ _VERSIONED = re.compile(rf"{re.escape(NAME)}/([1-9][0-9]{{0,8}})")
 # What a message keeps in a file: not its render cache (``html``, ``html_version``),
 # which is made again from the text and never taken from outside.
 MESSAGE_FIELDS = ("id", "role", "content", "status", "error", "figures", "run")
+# An answer's, kept apart from its text: see chat.conversation.Message.
+MESSAGE_FIELDS += ("reasoning", "logprobs", "response_format")
+# An answer's tool calls, and the call a tool turn answers (catalog.tools).
+MESSAGE_FIELDS += ("tool_calls", "tool_call_id")
 # A run's figures (relay.runs), by the JSON types each may hold besides null.
 FIGURES: dict[str, tuple[type, ...]] = {
     "ttft_ms": (int, float),
@@ -329,7 +336,43 @@ def _message(value: Any, path: str, ids: dict[str, int]) -> dict[str, Any]:
         out["figures"] = _figures(data["figures"], f"{path}.figures")
     if "run" in data:
         out["run"] = _string(data["run"], f"{path}.run")
+    if "reasoning" in data and role == "assistant":
+        out["reasoning"] = _string(data["reasoning"], f"{path}.reasoning")
+    if "logprobs" in data and role == "assistant":
+        out["logprobs"] = _logprobs(data["logprobs"], f"{path}.logprobs")
+    for key in TOOL_FIELDS:
+        if key in data:
+            out[key] = data[key]
+    if found := message_problem(out):
+        _refuse(path, found)
+    if "response_format" in data:  # the answer is shown as the JSON asked for
+        try:
+            out["response_format"] = check_value(RESPONSE_FORMAT, data["response_format"])
+        except ParameterError as exc:
+            _refuse(f"{path}.response_format", str(exc))
     return out
+
+
+def _logprobs(value: Any, path: str) -> list[list[Any]]:
+    """Token probabilities as an answer keeps them: [token, logprob, alternatives]."""
+    if not isinstance(value, list) or len(value) > LOGPROB_TOKENS:
+        _refuse(path, f"must be a list of at most {LOGPROB_TOKENS} tokens")
+    return [_logprob(entry, f"{path}[{i}]", alternatives=True) for i, entry in enumerate(value)]
+
+
+def _logprob(value: Any, path: str, alternatives: bool = False) -> list[Any]:
+    shape = "[token, logprob, [[token, logprob], ...]]" if alternatives else "[token, logprob]"
+    if not isinstance(value, list) or len(value) != (3 if alternatives else 2):
+        _refuse(path, f"must be {shape}")
+    token, logprob = _string(value[0], f"{path}[0]"), value[1]
+    if isinstance(logprob, bool) or not isinstance(logprob, int | float) or not logprob <= 0:
+        _refuse(f"{path}[1]", "must be a log probability: a number, 0 or less")
+    if not alternatives:
+        return [token, float(logprob)]
+    others = value[2]
+    if not isinstance(others, list) or len(others) > LOGPROB_ALTERNATIVES:
+        _refuse(f"{path}[2]", f"must be a list of at most {LOGPROB_ALTERNATIVES} alternatives")
+    return [token, float(logprob), [_logprob(o, f"{path}[2][{j}]") for j, o in enumerate(others)]]
 
 
 def _run(value: Any, path: str, columns: int) -> ImportedRun:

@@ -16,7 +16,13 @@ from django.utils.safestring import mark_safe
 from workbench.chat.conversation import Message, failed_before_text
 from workbench.chat.markdown import is_plain
 from workbench.chat.models import Draft, Refusal, Run, RunStart
-from workbench.chat.presenters import announcement, conversation_id, message_view, page_context
+from workbench.chat.presenters import (
+    announcement,
+    conversation_id,
+    message_view,
+    page_context,
+    tool_call_views,
+)
 from workbench.limits import OUT_CHUNK
 
 TEXT = re.compile(r'^<span hx-swap-oob="beforeend:#answer-(\w+)">(.*)</span>$', re.S)
@@ -47,12 +53,28 @@ def text(run_id: str, more: str) -> list[str]:
     return _appended(f"answer-{run_id}", more)
 
 
-def snapshot(run_id: str, so_far: str) -> list[str]:
-    """The whole answer so far, for a page that (re-)attaches to a streaming run;
-    what is sent after it follows on."""
+def reasoning(run_id: str, more: str) -> list[str]:
+    """More of a reasoning model's thinking, in the answer's folded Reasoning block."""
+    return _appended(f"reasoning-{run_id}", more)
+
+
+def tool_calls(run_id: str, calls: list[dict[str, Any]]) -> str:
+    """The tool calls of a streaming answer so far, in place of those shown (a
+    call's arguments grow piece by piece; the calls are few and short, so the
+    block is sent whole, at most once per text frame)."""
+    ctx = {"run": run_id, "streaming": True, "calls": tool_call_views(calls), "oob": True}
+    return render_to_string("chat/_tool_calls.html", ctx).strip()
+
+
+def snapshot(run_id: str, so_far: str, thought: str = "") -> list[str]:
+    """The whole answer (and reasoning) so far, for a page that (re-)attaches to a
+    streaming run; what is sent after it follows on."""
     first, rest = so_far[:OUT_CHUNK], so_far[OUT_CHUNK:]
     whole = f'<div class="content" id="answer-{run_id}" hx-swap-oob="true">{escape(first)}</div>'
-    return [whole, *text(run_id, rest)]
+    if not thought:
+        return [whole, *text(run_id, rest)]
+    emptied = f'<div class="reasoning-text" id="reasoning-{run_id}" hx-swap-oob="true"></div>'
+    return [whole, *text(run_id, rest), emptied, *reasoning(run_id, thought)]
 
 
 def started(start: RunStart) -> str:
@@ -100,7 +122,7 @@ def finished(
     first with an empty text, then the text follows in pieces. A run that
     failed before any text has no answer to show (``failed``).
     """
-    if failed_before_text(answer["status"], answer["content"]):
+    if failed_before_text(answer["status"], answer["content"], answer.get("tool_calls")):
         return [failed(run_id, answer, column, compare, active_run)]
     view = message_view(index, answer)
     said = announcement(answer)

@@ -15,6 +15,7 @@ the conversation, not to the socket that started it.
 
 import asyncio
 import logging
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -30,7 +31,9 @@ from workbench.catalog.entries import Provider
 from workbench.chat.conversation import Status
 from workbench.chat.markdown import render_answer
 from workbench.chat.models import Draft, Outcome, Run
+from workbench.limits import LOGPROB_ALTERNATIVES, LOGPROB_TOKENS
 from workbench.relay import frames, upstream
+from workbench.relay.calls import ToolCalls
 from workbench.text import repair
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,41 @@ def save_every() -> float:
     return min(2.0, settings.WORKBENCH_RUN_LEASE / 3)
 
 
+class Pieces:
+    """Text as it streams in: kept in pieces, repaired (a surrogate pair split
+    across two pieces is joined), with how much of it the pages were sent."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.sent = 0  # parts already sent to the pages
+        self._high = ""  # a high surrogate waiting for its other half
+
+    def take(self, piece: str) -> bool:
+        """Add a piece; whether there is new text to send."""
+        piece, self._high = self._high + piece, ""
+        if "\ud800" <= piece[-1] <= "\udbff":
+            piece, self._high = piece[:-1], piece[-1]
+        if piece:
+            self.parts.append(repair(piece))
+        return bool(piece)
+
+    def end(self) -> None:
+        """A half pair left at the end will never be whole."""
+        if self._high:
+            self.take("\ufffd")
+
+    def unsent(self) -> str:
+        more = "".join(self.parts[self.sent :])
+        self.sent = len(self.parts)
+        return more
+
+    def shown(self) -> str:
+        return "".join(self.parts[: self.sent])
+
+    def __str__(self) -> str:
+        return "".join(self.parts)
+
+
 class RunStream:
     def __init__(
         self,
@@ -62,9 +100,9 @@ class RunStream:
         self.provider = provider
         self.body = body
         self.channel = channel
-        self.parts: list[str] = []
-        self.sent = 0  # parts already sent to the pages
-        self._high = ""  # a high surrogate waiting for its other half
+        self.answer = Pieces()
+        self.reply = Reply()
+        self.reasoning = Pieces()  # what a reasoning model streams apart from its answer
         self.direct: set[Send] = set()
         self.remote: set[str] = set()  # channel names of consumers that re-attached
         self.shown = asyncio.Event()  # set once the starting page has a place for the text
@@ -129,7 +167,8 @@ class RunStream:
 
     async def _end(self, outcome: Outcome) -> None:
         async with self.ending:
-            pieces = await database_sync_to_async(_finish)(self.id, outcome)
+            response_format = self.body.get("response_format")
+            pieces = await database_sync_to_async(_finish)(self.id, outcome, response_format)
             for i, html in enumerate(pieces):
                 await self._broadcast(html, last=i == len(pieces) - 1)
 
@@ -146,7 +185,10 @@ class RunStream:
     def snapshot(self) -> list[str]:
         """Frames that put the whole answer so far on a page (in pieces, if long);
         what is sent after them follows on."""
-        return frames.snapshot(self.id, "".join(self.parts[: self.sent]))
+        shown = frames.snapshot(self.id, self.answer.shown(), self.reasoning.shown())
+        if self.reply.tool_calls:
+            shown.append(frames.tool_calls(self.id, self.reply.tool_calls.calls()))
+        return shown
 
     async def _attach_remote(self, viewer: str) -> None:
         sent = True
@@ -202,15 +244,7 @@ class RunStream:
     # -- text -----------------------------------------------------------------
 
     def text(self) -> str:
-        return "".join(self.parts)
-
-    def _take(self, piece: str) -> None:
-        piece, self._high = self._high + piece, ""
-        if "\ud800" <= piece[-1] <= "\udbff":
-            piece, self._high = piece[:-1], piece[-1]
-        if piece:
-            self.parts.append(repair(piece))
-            self._wake.set()
+        return str(self.answer)
 
     async def _flusher(self) -> None:
         # Wakes on new text; after each frame waits FRAME_INTERVAL, so the
@@ -223,18 +257,21 @@ class RunStream:
             await asyncio.sleep(FRAME_INTERVAL)
 
     async def _flush(self) -> None:
-        if self.sent < len(self.parts):
-            more = "".join(self.parts[self.sent :])
-            self.sent = len(self.parts)
-            for html in frames.text(self.id, more):
-                await self._broadcast(html)
+        for html in frames.reasoning(self.id, self.reasoning.unsent()):
+            await self._broadcast(html)
+        for html in frames.text(self.id, self.answer.unsent()):
+            await self._broadcast(html)
+        calls = self.reply.tool_calls
+        if calls.changed:  # the calls so far, in place of those shown
+            calls.changed = False
+            await self._broadcast(frames.tool_calls(self.id, calls.calls()))
 
     async def _read(self) -> Outcome:
         """Read the answer to its end, whatever the upstream sends: every way out
         (done, Stop, an upstream error, a reply of an unexpected shape, the
         deadline) ends in an Outcome with the text so far."""
         started = time.perf_counter()
-        reply = Reply()
+        reply = self.reply
         status, error = Status.DONE, ""
         flusher = asyncio.create_task(self._flusher())
         try:
@@ -243,8 +280,10 @@ class RunStream:
                 raise asyncio.CancelledError
             async with asyncio.timeout(self.provider.deadline):
                 async for data in upstream.events(self.provider, self.body):
-                    if piece := reply.read(data):
-                        self._take(piece)
+                    text, reasoning = reply.read(data)
+                    new = bool(reasoning) and self.reasoning.take(reasoning)
+                    if (text and self.answer.take(text)) or new or reply.tool_calls.changed:
+                        self._wake.set()
         except asyncio.CancelledError:
             status = Status.STOPPED
         except TimeoutError:
@@ -265,18 +304,25 @@ class RunStream:
             self._pulling = False
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
-        if self._high:
-            self._take("\ufffd")
+        self.answer.end()
+        self.reasoning.end()
         await self.shown.wait()
         await self._flush()
-        text = self.text()
-        if status == Status.DONE and not text:
+        text, reasoning = str(self.answer), str(self.reasoning)
+        calls = reply.tool_calls.calls()
+        if status == Status.DONE and not text and not calls:
             status = Status.ERROR
             error = (
                 "The model returned an empty answer "
                 f"(finish reason: {reply.finish_reason or 'none'})."
             )
-        return Outcome(text, status, error, reply.figures(started, time.perf_counter()))
+            if reasoning:
+                error += " It was still reasoning: raise Max tokens to leave room for an answer."
+        figures = reply.figures(started, time.perf_counter())
+        return Outcome(text, status, error, figures, reasoning, reply.logprobs, calls)
+
+
+REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
 class Reply:
@@ -288,26 +334,51 @@ class Reply:
         self.pieces = 0
         self.usage: dict[str, Any] = {}
         self.finish_reason: str | None = None
+        self.logprobs: list[list[Any]] = []  # [token, logprob, [[alternative, logprob], ...]]
+        self.tool_calls = ToolCalls()
 
-    def read(self, data: dict[str, Any]) -> str:
-        """The text in one chunk (streamed) or reply (not streamed)."""
+    def read(self, data: dict[str, Any]) -> tuple[str, str]:
+        """The text in one chunk (streamed) or reply (not streamed), and the reasoning
+        text beside it (``reasoning_content``, as llama.cpp, vLLM and DeepSeek send
+        it, or ``reasoning``). Tool calls are gathered in ``tool_calls``."""
         if isinstance(data.get("usage"), dict):
             self.usage = data["usage"]
         choices = data.get("choices") or []
         if not isinstance(choices, list):
             raise upstream.UpstreamError("malformed", "The reply's choices are not a list.")
-        text = ""
+        text = reasoning = ""
+        called = False
         for choice in choices:
             if not isinstance(choice, dict):
                 raise upstream.UpstreamError("malformed", "A choice in the reply is not an object.")
             turn = choice.get("delta") or choice.get("message") or {}
-            text += _text_of(turn.get("content") if isinstance(turn, dict) else None)
+            if isinstance(turn, dict):
+                text += _text_of(turn.get("content"))
+                reasoning += next(
+                    (turn[k] for k in REASONING_FIELDS if isinstance(turn.get(k), str)), ""
+                )
+                called = self.tool_calls.take(turn.get("tool_calls")) or called
             if isinstance(choice.get("finish_reason"), str):
                 self.finish_reason = choice["finish_reason"]
-        if text:
+            self._read_logprobs(choice.get("logprobs"))
+        if text or reasoning or called:  # the first token, whichever it is
             self.first = self.first or time.perf_counter()
             self.pieces += 1
-        return text
+        return text, reasoning
+
+    def _read_logprobs(self, logprobs: Any) -> None:
+        """Each token's log probability and its likeliest alternatives, where the
+        choice has them (``logprobs.content``) in the shape they should have."""
+        entries = logprobs.get("content") if isinstance(logprobs, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if len(self.logprobs) >= LOGPROB_TOKENS:
+                return
+            if (token := _token(entry)) is None:
+                continue
+            others = entry.get("top_logprobs")
+            others = others if isinstance(others, list) else []
+            alternatives = [list(t) for o in others if (t := _token(o))]
+            self.logprobs.append([*token, alternatives[:LOGPROB_ALTERNATIVES]])
 
     def figures(self, started: float, ended: float) -> dict[str, Any]:
         completion = _count(self.usage.get("completion_tokens"))
@@ -339,14 +410,27 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+def _token(entry: Any) -> tuple[str, float] | None:
+    """(token, log probability) of a logprobs entry, if it is one."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
+        return None
+    logprob = entry.get("logprob")
+    if isinstance(logprob, bool) or not isinstance(logprob, int | float):
+        return None
+    if not math.isfinite(logprob) and logprob != -math.inf:
+        return None
+    return repair(entry["token"]), min(max(float(logprob), -9999.0), 0.0)  # -inf: never chosen
+
+
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def _finish(run_id: str, outcome: Outcome) -> list[str]:
-    """Render the answer once, store it with the outcome, and give the frames
-    that replace the streaming card."""
-    placed = Draft.finish_run(run_id, outcome, render_answer(outcome.text))
+def _finish(run_id: str, outcome: Outcome, response_format: Any = None) -> list[str]:
+    """Render the answer once (as JSON if its body asked for JSON), store it with the
+    outcome, and give the frames that replace the streaming card."""
+    html = render_answer(outcome.text, response_format)
+    placed = Draft.finish_run(run_id, outcome, html, response_format)
     if placed is None:
         return [frames.notice("This workbench was removed while the answer was streaming.")]
     return frames.finished(run_id, *placed, **frames.column_state(run_id))

@@ -73,7 +73,7 @@ def headers_for(provider: Provider) -> dict[str, str]:
     if provider.api_key_env:
         if provider.missing_key:  # Run refuses first; the key may go while a page is open
             raise UpstreamError("missing_key", provider.no_key_reason())
-        headers["Authorization"] = f"Bearer {provider.api_key()}"
+        headers.update(provider.auth_headers())
     return headers
 
 
