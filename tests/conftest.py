@@ -2,7 +2,6 @@
 
 import inspect
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from tests.databases import (
 )
 from tests.discovery_helpers import write_catalog
 from tests.ports import free_port
+from tests.processes import stop, wait_for_port
 from tests.raw_upstreams import KeepAliveRace, cut_connection, serving
 from tests.testenv import CUT_PORT, FAKE_PORT, RACE_PORT, WORK_DIR
 from workbench.catalog import discovery
@@ -110,18 +110,6 @@ def static_files() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
-
-
 def start_daphne(
     app: str, port: int, env: dict | None = None, log: str = "daphne"
 ) -> subprocess.Popen:
@@ -135,14 +123,6 @@ def start_daphne(
         )
     wait_for_port(port, proc)
     return proc
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 class FakeUpstreamControl:

@@ -11,9 +11,11 @@ import os
 import pwd
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.processes import stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "deploy" / "nginx.conf"
@@ -80,10 +82,16 @@ def certificate(directory: Path) -> tuple[Path, Path]:
 
 
 @contextmanager
-def running(prefix: Path, http_port: int, https_port: int, workers: list[int]) -> Iterator[None]:
-    """nginx serving deploy/nginx.conf on the two ports, until the block ends."""
-    from tests.conftest import stop, wait_for_port
-
+def running(
+    prefix: Path,
+    http_port: int,
+    https_port: int,
+    workers: list[int],
+    launcher: Sequence[str] = (),
+) -> Iterator[subprocess.Popen]:
+    """nginx serving deploy/nginx.conf on the two ports, until the block ends.
+    ``launcher`` goes before the command (bench/relay.py pins nginx to cores of
+    its own with ``taskset -c``); the block gets nginx's master process."""
     prefix.mkdir(parents=True, exist_ok=True)
     cert, key = certificate(prefix)
     site_file = prefix / "workbench.conf"
@@ -95,10 +103,10 @@ def running(prefix: Path, http_port: int, https_port: int, workers: list[int]) -
     assert checked.returncode == 0, checked.stderr
     with open(prefix / "stderr.log", "ab") as out:
         proc = subprocess.Popen(
-            [*command, "-g", "daemon off;"], stdout=out, stderr=subprocess.STDOUT
+            [*launcher, *command, "-g", "daemon off;"], stdout=out, stderr=subprocess.STDOUT
         )
     try:
         wait_for_port(https_port, proc)
-        yield
+        yield proc
     finally:
         stop(proc)

@@ -25,6 +25,11 @@ class RequestError(ValueError):
         return "; ".join(f"{k}: {v}" for k, v in self.errors.items())
 
 
+# A parameter that only goes with another's value: OpenAI and llama.cpp refuse it
+# otherwise (400), so it is said before anything is sent.
+NEEDS: dict[str, tuple[str, Any]] = {"top_logprobs": ("logprobs", True)}
+
+
 def build_body(
     model: Model,
     provider: Provider,
@@ -53,9 +58,10 @@ def build_body(
             params[name] = check_value(props[name], value)
         except ParameterError as exc:
             errors[name] = f"{props[name].get('title', name)} {exc}"
-    if "top_logprobs" in params and params.get("logprobs") is not True:
-        # OpenAI and llama.cpp refuse it (400): said here, before anything is sent.
-        errors["top_logprobs"] = f"{props['top_logprobs'].get('title')} needs Log probabilities on"
+    for name, (needed, value) in NEEDS.items():
+        if name in params and params.get(needed) != value:
+            title = props[needed].get("title", needed)
+            errors[name] = f"{props[name].get('title', name)} needs {title} on"
     if system_role not in SYSTEM_ROLES:
         errors["system_role"] = "must be system or developer"
     convo = [{"role": system_role, "content": system_prompt}] if system_prompt else []
@@ -132,5 +138,8 @@ def example_body(model: Model, provider: Provider, level: str) -> dict[str, Any]
             values[name] = prop["default"]
         elif prop.get("examples"):
             values[name] = prop["examples"][0]
+    for name, (needed, value) in NEEDS.items():
+        if name in values and needed in values:  # an example shows what goes together
+            values[needed] = value
     messages = [{"role": "user", "content": "Hello! What can you do?"}]
     return build_body(model, provider, messages, values)
