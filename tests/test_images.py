@@ -273,3 +273,13 @@ def test_a_turn_edited_into_an_answer_drops_its_images(client):
     assert stored(client).column().messages[0]["images"]
     client.post(f"/workbench/messages/{turn['id']}", {"role": "assistant", "content": "look"})
     assert "images" not in stored(client).column().messages[0]
+
+
+@pytest.mark.django_db
+def test_import_asks_before_it_replaces_attached_images(client):
+    browser = browser_of(client)
+    client.post("/workbench/images", {"image_url": HTTPS})
+    body = '{"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}]}'
+    page = client.post("/workbench/import", {"import_text": body}).content.decode()
+    assert "Import replaces what is on the workbench: 1 attached image." in page
+    assert len(Draft.of(browser).pending_images) == 1

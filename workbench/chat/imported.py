@@ -62,12 +62,13 @@ class ImportReport:
         )
 
 
-def replaced_by_import(column: Column, pending: str) -> str:
+def replaced_by_import(column: Column, pending: str, images: int = 0) -> str:
     """What an Import would replace, in words ("3 messages and the system prompt"; "" if
     nothing): Import asks before it replaces what is there."""
     parts = [_count(len(column.messages), "message")] if column.messages else []
     parts += ["the system prompt"] if column.system_prompt else []
     parts += ["the text in Message"] if pending else []
+    parts += [_count(images, "attached image")] if images else []
     return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
 
 

@@ -129,9 +129,9 @@ def copied_id(message_id: str, column: int) -> str:
 class Occupied(Exception):
     """An Import that was to ask first found something there: what it would replace."""
 
-    def __init__(self, column: Column, pending: str):
+    def __init__(self, column: Column, pending: str, images: int = 0):
         super().__init__("the workbench holds a conversation")
-        self.column, self.pending = column, pending
+        self.column, self.pending, self.images = column, pending, images
 
 
 @dataclass
@@ -740,7 +740,7 @@ class Draft(models.Model):
         except RefusedChange as exc:
             raise RequestError({"run": str(exc)}) from None
         if ask and draft.has_work():
-            raise Occupied(draft.column(), draft.pending)
+            raise Occupied(draft.column(), draft.pending, len(draft.pending_images))
         draft.columns = [column.as_json()]  # an imported request is one conversation
         draft.pending, draft.pending_images = pending, []
         draft.revision += 1

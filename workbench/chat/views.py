@@ -388,7 +388,7 @@ def import_request(request: HttpRequest) -> HttpResponse:
         ask = not request.POST.get("replace")
         draft = Draft.load_body(request.browser, pasted.body, stand_in, ask=ask)
     except Occupied as there:
-        what = replaced_by_import(there.column, there.pending)
+        what = replaced_by_import(there.column, there.pending, there.images)
         question = f"Import replaces what is on the workbench: {what}. Replace it?"
         return render(request, PAGE + "#import-reply", {"import_question": question})
     except (UnreadableSnippet, RequestError) as exc:
