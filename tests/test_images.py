@@ -283,3 +283,22 @@ def test_import_asks_before_it_replaces_attached_images(client):
     page = client.post("/workbench/import", {"import_text": body}).content.decode()
     assert "Import replaces what is on the workbench: 1 attached image." in page
     assert len(Draft.of(browser).pending_images) == 1
+
+
+@pytest.mark.django_db
+def test_a_saved_session_shows_its_images_read_only():
+    from django.test import Client
+
+    from tests.library_helpers import saved_session
+
+    client = Client()
+    session = saved_session(client)
+    turn = message(
+        "user", "see", images=[{"url": PNG_URL, "name": "a.png"}, {"url": HTTPS, "name": ""}]
+    )
+    columns = [{**session.columns[0], "messages": [turn]}]
+    Session.objects.filter(pk=session.pk).update(columns=columns)
+    page = client.get(f"/library/{session.pk}").content.decode()
+    assert f'<img src="{PNG_URL}" alt="a.png">' in page
+    assert "<code>https://example.org/cat.jpg?size=large&amp;x=1</code>" in page
+    assert "Remove image" not in page
