@@ -27,7 +27,7 @@ def test_an_attached_image_is_sent_as_a_content_part(audited_page: Page, fake):
     attachments = page.locator("#attachments")
     expect(attachments.get_by_role("img", name="pixel.png")).to_have_attribute("src", PNG_URL)
     page.get_by_role("textbox", name="Image URL").fill(PHOTO)
-    page.get_by_role("button", name="Add image URL").click()
+    page.get_by_role("button", name="Attach URL").click()
     expect(attachments).to_contain_text(PHOTO)  # as text: the page never fetches it
     expect(attachments.locator("img")).to_have_count(1)
     expect(page.get_by_role("textbox", name="Image URL")).to_have_value("")
