@@ -266,6 +266,7 @@ ERRORS = [
     ({"fault": "empty"}, "fake-chat", "The model returned an empty answer", False),
     ({"ttft": 3}, "fake-chat", "sent nothing for 2 s", False),
     ({}, "fake-nowhere", "Could not connect to Nowhere at http://127.0.0.1:", False),
+    ({}, "fake-nowhere", "/v1: Connection refused.", False),
 ]
 
 

@@ -58,7 +58,20 @@ def test_the_view_diffs_two_columns_last_answers():
     html = client.get("/workbench/columns/diff", {"first": "1", "second": "2"}).content.decode()
     assert 'role="region" aria-label="Difference"' in html
     assert "Column 1 (Fake Chat) → Column 2 (Fake Chat): 1 removed, 1 added." in html
-    assert "green" in html and "yellow" in html
+    assert "green" in html and "yellow" in html and "different messages" not in html
+
+
+def test_answers_to_different_messages_say_so():
+    """After "Send to column 2 only", the last answers may answer different questions."""
+    client = Client()
+    two_columns(client, "red", "blue")
+    draft = stored(client)
+    second = Column.from_json(draft.columns[1])
+    second.messages += [message("user", "and mountains?"), message("assistant", "grey")]
+    draft.columns[1] = second.as_json()
+    draft.save()
+    html = client.get("/workbench/columns/diff", {"first": "1", "second": "2"}).content.decode()
+    assert "They answer different messages (their last user messages differ)." in html
 
 
 @pytest.mark.parametrize(

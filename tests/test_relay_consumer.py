@@ -40,6 +40,7 @@ async def test_run_streams_text_and_stores_the_answer(fake):
     started = await next_frame(comm)
     assert 'hx-swap-oob="beforeend:#conversation"' in started and 'data-role="user"' in started
     assert "Hi there" in started and 'id="run-' in started
+    assert 'id="meter-refresh" hidden hx-swap-oob="true"' in started  # the box was used up
     buttons = {a.get("id"): a for tag, a in elements(started) if tag == "button"}
     assert "disabled" not in buttons["stop"] and "disabled" in buttons["run"]
     frames = await until_finished(comm)

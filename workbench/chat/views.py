@@ -206,6 +206,12 @@ def column_diff(request: HttpRequest) -> HttpResponse:
         else:
             ctx["d"] = diff(answers[0]["content"], answers[1]["content"])  # type: ignore[index]
             ctx["sides"] = list(zip(numbers, (c.model for c in columns), strict=True))
+            # After "Send to column N only" the two may answer different messages.
+            asked = [
+                next((m["content"] for m in reversed(c.messages) if m["role"] == "user"), "")
+                for c in columns
+            ]
+            ctx["asked_apart"] = asked[0] != asked[1]
     return render(request, PAGE + "#diff", ctx)
 
 

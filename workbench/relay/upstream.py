@@ -4,6 +4,7 @@ and errors a person can act on.
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -125,8 +126,21 @@ def connect_error(provider: Provider, exc: Exception) -> UpstreamError:
             "Start it with: python manage.py localmodel (make run starts it for you).",
         )
     return UpstreamError(
-        "unreachable", f"Could not connect to {provider.name} at {provider.base_url}: {exc}"
+        "unreachable",
+        f"Could not connect to {provider.name} at {provider.base_url}: {connect_reason(exc)}.",
     )
+
+
+def connect_reason(exc: Exception) -> str:
+    """Why a connection failed, in the system's words ("Connection refused"), not
+    aiohttp's, which name an "ssl:default" context even for plain http."""
+    cause = exc.__cause__
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        failed = cause.os_error
+        return os.strerror(failed.errno) if failed.errno else "the connection failed"
+    if isinstance(exc, httpx.ConnectTimeout) and not cause:
+        return f"no answer within {CONNECT_TIMEOUT:g} s"
+    return str(exc).rstrip(".") or type(exc).__name__
 
 
 async def _sse_payloads(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
