@@ -54,6 +54,7 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import django
 import httpx
@@ -383,6 +384,12 @@ async def direct_stream(
     return first, last, delays
 
 
+def run_frame(model: str, **more: Any) -> dict[str, Any]:
+    """What the workbench page sends when Run is pressed on "hi", streamed."""
+    frame = {"type": "run", "model": model, "system_prompt": "", "message": "hi"}
+    return {**frame, "param-stream-shown": "1", "param-stream": "true", **more}
+
+
 class Browser:
     """One workbench page: a session with its draft, and its websocket."""
 
@@ -405,14 +412,7 @@ class Browser:
         )
 
     async def run(self) -> tuple[float, float, Delays, str]:
-        frame = {
-            "type": "run",
-            "model": self.model,
-            "system_prompt": "",
-            "message": "hi",
-            "param-stream-shown": "1",
-            "param-stream": "true",
-        }
+        frame = run_frame(self.model)
         start = time.perf_counter()
         await self.ws.send(json.dumps(frame))
         first = last = 0.0
@@ -445,17 +445,12 @@ class ComparePage(Browser):
     async def run_columns(self) -> list[tuple[float, Delays]]:
         """Per column, in order: (time to its first text, its delays)."""
         models = ["fake-chat"] * self.columns
-        frame = {
-            "type": "run",
-            "model": "fake-chat",
-            "column": "0",
-            "opened": models,  # the comparison, stored by this first action
+        frame = run_frame(
+            "fake-chat",
+            column="0",
+            opened=models,  # the comparison, stored by this first action
             **{f"model-{i}": m for i, m in enumerate(models)},
-            "system_prompt": "",
-            "message": "hi",
-            "param-stream-shown": "1",
-            "param-stream": "true",
-        }
+        )
         start = time.perf_counter()
         await self.ws.send(json.dumps(frame))
         order: list[str] = []

@@ -107,7 +107,7 @@ _LOGPROBS: dict[str, dict[str, Any]] = {
         "type": "boolean",
         "title": "Log probabilities",
         "default": False,
-        "x-order": 9,
+        "x-order": 13,
         "description": "Return the probability of each token of the answer: the answer can "
         "then be read shaded by probability.",
     },
@@ -116,7 +116,7 @@ _LOGPROBS: dict[str, dict[str, Any]] = {
         "title": "Top log probabilities",
         "minimum": 0,
         "maximum": 20,
-        "x-order": 10,
+        "x-order": 14,
         "examples": [3],
         "description": "How many of the likeliest alternatives to return for each token "
         "(with Log probabilities on).",
