@@ -166,6 +166,19 @@ def run_batch(language: str, snippets: list[str]) -> list[str]:
     return json.loads(done.stdout) if language in ("python", "openai") else [done.stdout]
 
 
+def send_and_import(fake_upstream, language: str, states: list[State]) -> list[tuple]:
+    """Each state's snippet run against the fake upstream, which must get exactly the
+    body the relay sends; then each snippet pasted into Import: (column, Message box)."""
+    bodies = [s.body() for s in states]
+    snippets = [
+        LANGUAGES[language][2](s.column().provider, b) for s, b in zip(states, bodies, strict=True)
+    ]
+    fake_upstream.configure()
+    run_batch(language, snippets)
+    assert [r["body"] for r in fake_upstream.requests()] == bodies
+    return [Column.from_body(parse_pasted(snippet).body) for snippet in snippets]
+
+
 def expected_headers(column: Column, monkeypatch) -> dict[str, str]:
     """The headers the relay sends that a snippet must send too."""
     monkeypatch.setenv("FAKE_KEYED_API_KEY", KEY)
@@ -249,12 +262,8 @@ def test_a_json_schema_request_is_sent_and_imported_exactly(fake_upstream, langu
         State("fake-keyed", "Answer in JSON.", [], "Who?", {"response_format": PERSON}),
         State("fake-chat", "", [], "Any JSON", {"response_format": {"type": "json_object"}}),
     ]
-    snippets = [LANGUAGES[language][2](s.column().provider, s.body()) for s in states]
-    fake_upstream.configure()
-    run_batch(language, snippets)
-    assert [r["body"] for r in fake_upstream.requests()] == [s.body() for s in states]
-    for state, snippet in zip(states, snippets, strict=True):
-        imported, pending = Column.from_body(parse_pasted(snippet).body)
+    imports = send_and_import(fake_upstream, language, states)
+    for state, (imported, pending) in zip(states, imports, strict=True):
         assert imported.parameters == state.params
         assert imported.request_body(pending) == state.body()
 
@@ -299,16 +308,9 @@ def test_tools_calls_and_results_are_sent_and_imported_exactly(fake_upstream, la
         ),
         State("fake-chat", "", tool_turns("", ""), "", {"tools": TOOLS, "tool_choice": "required"}),
     ]
-    bodies = [s.body() for s in states]
-    assert bodies[0]["messages"][1]["content"] is None  # as OpenAI sends a call-only answer
-    snippets = [
-        LANGUAGES[language][2](s.column().provider, b) for s, b in zip(states, bodies, strict=True)
-    ]
-    fake_upstream.configure()
-    run_batch(language, snippets)
-    assert [r["body"] for r in fake_upstream.requests()] == bodies
-    for state, snippet in zip(states, snippets, strict=True):
-        imported, pending = Column.from_body(parse_pasted(snippet).body)
+    assert states[0].body()["messages"][1]["content"] is None  # as OpenAI sends a call-only answer
+    imports = send_and_import(fake_upstream, language, states)
+    for state, (imported, pending) in zip(states, imports, strict=True):
         assert imported.request_messages() == state.messages and pending == state.pending
         assert imported.parameters == state.params
         assert imported.request_body(pending) == state.body()
@@ -341,19 +343,12 @@ def test_image_content_parts_are_sent_and_imported_exactly(fake_upstream, langua
         ),
         State("fake-chat", "", [{"role": "user", "content": "a", "images": [photo]}], "b", {}),
     ]
-    bodies = [s.body() for s in states]
-    assert bodies[0]["messages"][1]["content"][1] == {
+    assert states[0].body()["messages"][1]["content"][1] == {
         "type": "image_url",
         "image_url": {"url": PIXEL},
     }
-    snippets = [
-        LANGUAGES[language][2](s.column().provider, b) for s, b in zip(states, bodies, strict=True)
-    ]
-    fake_upstream.configure()
-    run_batch(language, snippets)
-    assert [r["body"] for r in fake_upstream.requests()] == bodies
-    for state, snippet in zip(states, snippets, strict=True):
-        imported, pending = Column.from_body(parse_pasted(snippet).body)
+    imports = send_and_import(fake_upstream, language, states)
+    for state, (imported, pending) in zip(states, imports, strict=True):
         assert imported.request_messages() == state.messages and pending == state.pending
         assert imported.request_body(pending) == state.body()
 
