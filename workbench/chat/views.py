@@ -142,13 +142,10 @@ def _columns_changed(
 ) -> HttpResponse:
     """Compare, close or keep a column: the panel as posted is kept first, then the
     page is shown again with its new columns, the panel on ``index``."""
-    panel = posted_panel(request)[2].panel()
-    revision = request.POST.get("revision", "")
-    shown = (
-        int(revision) if revision.isascii() and revision.isdigit() and len(revision) < 19 else None
-    )
-    try:
-        draft = change(request.browser, index, panel, shown)
+    form = posted_panel(request)[2]
+    panel = form.panel()
+    try:  # the page's revision, read by the panel's own field (as Add reads it)
+        draft = change(request.browser, index, panel, form.cleaned_data.get("revision"))
     except RefusedChange as exc:
         return refuse(str(exc))
     focus = min(index, len(draft.columns) - 1) + 1
