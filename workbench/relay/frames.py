@@ -72,10 +72,11 @@ def snapshot(run_id: str, so_far: str, thought: str = "") -> list[str]:
     streaming run; what is sent after it follows on."""
     first, rest = so_far[:OUT_CHUNK], so_far[OUT_CHUNK:]
     whole = f'<div class="content" id="answer-{run_id}" hx-swap-oob="true">{escape(first)}</div>'
-    if not thought:
-        return [whole, *text(run_id, rest)]
-    emptied = f'<div class="reasoning-text" id="reasoning-{run_id}" hx-swap-oob="true"></div>'
-    return [whole, *text(run_id, rest), emptied, *reasoning(run_id, thought)]
+    pieces = [whole, *text(run_id, rest)]
+    if thought:  # it only grows: a page shows none of it, or less, and gets it whole
+        emptied = f'<div class="reasoning-text" id="reasoning-{run_id}" hx-swap-oob="true"></div>'
+        pieces += [emptied, *reasoning(run_id, thought)]
+    return pieces
 
 
 def sent_view(index: int, m: Message) -> dict[str, Any]:
