@@ -120,6 +120,7 @@ document.addEventListener("htmx:afterSettle", idleButtonsFollowRun);
   });
   document.addEventListener("htmx:wsClose", () => { socket = null; });
   document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.elt?.hasAttribute?.("data-passive")) return; // the meter: nothing redrawn
     if (event.detail.xhr && event.detail.target?.closest?.("#columns, #conversation, #panel-chat")) follow();
   });
 })();
