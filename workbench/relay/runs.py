@@ -116,6 +116,10 @@ class RunStream:
         # frames saying so before the next may, so the last frame a page gets is
         # the one written last (it alone knows no column is left streaming).
         self.ending = ending or asyncio.Lock()
+        # A page that re-attaches gets the text sent so far, then joins the viewers;
+        # a flush in between (while the snapshot is on its way over the channel
+        # layer) would send a piece to everyone but it, and it would never see it.
+        self._sending = asyncio.Lock()
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -169,8 +173,9 @@ class RunStream:
         async with self.ending:
             response_format = self.body.get("response_format")
             pieces = await database_sync_to_async(_finish)(self.id, outcome, response_format)
-            for i, html in enumerate(pieces):
-                await self._broadcast(html, last=i == len(pieces) - 1)
+            async with self._sending:
+                for i, html in enumerate(pieces):
+                    await self._broadcast(html, last=i == len(pieces) - 1)
 
     # -- who is watching ------------------------------------------------------
 
@@ -192,10 +197,11 @@ class RunStream:
 
     async def _attach_remote(self, viewer: str) -> None:
         sent = True
-        for html in self.snapshot():
-            sent = sent and await self._send_remote(viewer, html)
-        if sent:
-            self.remote.add(viewer)
+        async with self._sending:  # no flush between the snapshot and joining the viewers
+            for html in self.snapshot():
+                sent = sent and await self._send_remote(viewer, html)
+            if sent:
+                self.remote.add(viewer)
         self._watchers_changed()
 
     def _watchers_changed(self) -> None:
@@ -257,14 +263,15 @@ class RunStream:
             await asyncio.sleep(FRAME_INTERVAL)
 
     async def _flush(self) -> None:
-        for html in frames.reasoning(self.id, self.reasoning.unsent()):
-            await self._broadcast(html)
-        for html in frames.text(self.id, self.answer.unsent()):
-            await self._broadcast(html)
-        calls = self.reply.tool_calls
-        if calls.changed:  # the calls so far, in place of those shown
-            calls.changed = False
-            await self._broadcast(frames.tool_calls(self.id, calls.calls()))
+        async with self._sending:
+            for html in frames.reasoning(self.id, self.reasoning.unsent()):
+                await self._broadcast(html)
+            for html in frames.text(self.id, self.answer.unsent()):
+                await self._broadcast(html)
+            calls = self.reply.tool_calls
+            if calls.changed:  # the calls so far, in place of those shown
+                calls.changed = False
+                await self._broadcast(frames.tool_calls(self.id, calls.calls()))
 
     async def _read(self) -> Outcome:
         """Read the answer to its end, whatever the upstream sends: every way out
